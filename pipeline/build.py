@@ -1,0 +1,151 @@
+"""`krasse build`: load and validate every issue first, then render and write each one.
+
+One bad issue is reported and skipped; the others are still built (Pelican's rule).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.checks import check
+from pipeline.config import Config
+from pipeline.errors import Finding, PipelineError, display_path, has_errors
+from pipeline.images import copy_images
+from pipeline.load import duplicate_numbers, issue_paths, read_issue
+from pipeline.mail import Email, build_email
+from pipeline.model import Issue
+from pipeline.output import issue_dir, write_atomic
+from pipeline.render import Rendered, render
+
+
+@dataclass
+class Loaded:
+    issues: list[Issue]
+    findings: list[Finding]  # problems of files that could not be loaded, and duplicates
+
+
+def load_issues(config: Config, paths: Sequence[Path] | None = None, drafts: bool = False) -> Loaded:
+    """Read the given files (default: all of issues/), keep drafts only when asked."""
+    every = [p.resolve() for p in issue_paths(config.issues_dir)]
+    chosen = [p.resolve() for p in paths] if paths else every
+    issues: list[Issue] = []
+    findings: list[Finding] = []
+    others: list[Issue] = []
+    for path in sorted(set(chosen) | set(every)):
+        issue, found = read_issue(path)
+        if path in chosen:
+            findings.extend(found)
+            if issue is not None and (drafts or not issue.meta.draft or paths):
+                issues.append(issue)
+        elif issue is not None:
+            others.append(issue)
+    # Numbers must be unique across the whole folder, not just the files asked for.
+    dup = duplicate_numbers(issues + others)
+    chosen_names = {display_path(p) for p in chosen}
+    dup = [f for f in dup if f.file in chosen_names]
+    bad = {f.file for f in dup}
+    findings.extend(dup)
+    issues = [i for i in issues if display_path(i.path) not in bad]
+    issues.sort(key=lambda i: i.number)
+    return Loaded(issues, findings)
+
+
+@dataclass
+class Built:
+    issue: Issue
+    rendered: Rendered | None = None
+    email: Email | None = None
+    findings: list[Finding] = field(default_factory=list)
+    out_dir: Path | None = None
+    written: list[Path] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.email is not None and not has_errors(self.findings)
+
+
+def meta_json(issue: Issue, rendered: Rendered, email: Email, config: Config, findings: list[Finding]) -> str:
+    data = {
+        "number": issue.number,
+        "title": issue.meta.title,
+        "subject": issue.meta.subject,
+        "preheader": rendered.preheader,
+        "date": issue.meta.date.isoformat(),
+        "draft": issue.meta.draft,
+        "tags": list(issue.meta.tags),
+        "web_url": config.issue_url(issue.number),
+        "bytes": email.bytes,
+        "text_bytes": len(email.text.encode("utf-8")),
+        "budget": config["email.clip_budget"],
+        "items": len(rendered.html.items),
+        "items_sent": email.items_sent,
+        "images": [i.rel for i in rendered.images if i.safe],
+        "warnings": [str(f) for f in findings if not f.is_error],
+        "errors": [str(f) for f in findings if f.is_error],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def prepare(issue: Issue, config: Config) -> Built:
+    """Render and check one issue without writing anything (check, preview and export use it)."""
+    start = time.perf_counter()
+    built = Built(issue)
+    try:
+        built.rendered = render(issue, config["newsletter.base_url"], config["email.preheader_length"])
+        built.email = build_email(issue, config, built.rendered)
+    except PipelineError as exc:
+        built.findings.extend(exc.findings)
+    if built.rendered is not None:
+        built.findings = sorted(set(built.findings) | set(check(issue, built.rendered, config, built.email)))
+    built.seconds = time.perf_counter() - start
+    return built
+
+
+def write_issue(built: Built, config: Config) -> Built:
+    """Write email.html, email.txt, email.mjml, meta.json and images to outbox/<stem>/."""
+    assert built.rendered is not None and built.email is not None
+    out = issue_dir(config.outbox, built.issue.stem)
+    email, rendered = built.email, built.rendered
+    files = {
+        "email.html": email.html,
+        "email.txt": email.text,
+        "email.mjml": email.mjml,
+        "meta.json": meta_json(built.issue, rendered, email, config, built.findings),
+    }
+    for name, content in files.items():
+        if write_atomic(out / name, content):
+            built.written.append(out / name)
+    images = copy_images(rendered.images, built.issue.path.parent, out)
+    built.written.extend(images)
+    _remove_stale_images(out / "images", {p.resolve() for p in images}, rendered)
+    built.out_dir = out
+    return built
+
+
+def _remove_stale_images(folder: Path, keep: set[Path], rendered: Rendered) -> None:
+    if not folder.is_dir():
+        return
+    wanted = {(folder.parent / i.rel).resolve() for i in rendered.images if i.safe} | keep
+    for path in sorted(folder.rglob("*"), reverse=True):
+        if path.is_file() and path.resolve() not in wanted:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+
+
+def build_one(issue: Issue, config: Config) -> Built:
+    built = prepare(issue, config)
+    if built.email is not None:
+        try:
+            write_issue(built, config)
+        except (PipelineError, OSError) as exc:
+            found = exc.findings if isinstance(exc, PipelineError) else [
+                Finding(display_path(issue.path), 0, "output-write", f"cannot write output: {exc}")
+            ]
+            built.findings.extend(found)
+    return built

@@ -1,0 +1,185 @@
+"""`krasse check`: the lint rules. Each rule looks at one rendered issue and returns findings.
+
+Rules are small functions in one table so README, tests and the CLI list the same ids.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from markdown_it.token import Token
+
+from pipeline.config import Config
+from pipeline.errors import ERROR, WARNING, Finding, display_path
+from pipeline.mail import UNSUBSCRIBE, Email
+from pipeline.model import Issue
+from pipeline.render import Rendered
+
+VAGUE_LINK_TEXT = {
+    "hier", "hier klicken", "klick hier", "klicke hier", "klicken sie hier", "link", "dieser link",
+    "mehr", "weiter", "weiterlesen", "click here", "here", "this", "read more", "more",
+}  # fmt: skip
+_UNDEFINED_REF = re.compile(r"\[\^([^\]\s]+)\]")
+
+
+@dataclass
+class Context:
+    issue: Issue
+    rendered: Rendered
+    config: Config
+    email: Email | None = None
+
+    @property
+    def name(self) -> str:
+        return display_path(self.issue.path)
+
+    def line(self, body_line: int) -> int:
+        return self.issue.body_line + body_line
+
+    def finding(self, body_line: int, rule: str, message: str, severity: str = WARNING) -> Finding:
+        return Finding(self.name, self.line(body_line), rule, message, severity)
+
+
+def _inline(ctx: Context) -> Iterator[tuple[Token, list[Token], int, int]]:
+    """(block token, children, child index, body line of that child) over the whole issue."""
+    for run in [*ctx.rendered.doc.items, ctx.rendered.doc.notes]:
+        for tok in run:
+            if tok.type != "inline" or not tok.children:
+                continue
+            line = tok.map[0] if tok.map else 0
+            for i, child in enumerate(tok.children):
+                yield tok, tok.children, i, line
+                if child.type in ("softbreak", "hardbreak"):
+                    line += 1
+
+
+def _link_text(children: list[Token], start: int) -> str:
+    out = []
+    for child in children[start + 1 :]:
+        if child.type == "link_close":
+            break
+        out.append(child.content if child.type in ("text", "code_inline") else "")
+        if child.type == "image":
+            out.append(child.content or "[Bild]")
+    return "".join(out).strip()
+
+
+def rule_links(ctx: Context) -> list[Finding]:
+    found = []
+    for _, children, i, line in _inline(ctx):
+        tok = children[i]
+        if tok.type != "link_open":
+            continue
+        href = str(tok.attrGet("href") or "")
+        text = _link_text(children, i)
+        if not text:
+            found.append(ctx.finding(line, "link-text-empty", f"link to {href} has no text", ERROR))
+        elif text.lower().strip(" .:!→»") in VAGUE_LINK_TEXT:
+            found.append(ctx.finding(line, "link-text-vague", f"link text '{text}' says nothing out of context; "
+                                     "name what is behind the link"))
+        if href.lower().startswith("http://"):
+            found.append(ctx.finding(line, "http-link", f"{href} is not https; most sites serve https today"))
+    return found
+
+
+def rule_images(ctx: Context) -> list[Finding]:
+    found = []
+    for _, children, i, line in _inline(ctx):
+        tok = children[i]
+        if tok.type == "image" and not (tok.content or "").strip():
+            found.append(ctx.finding(line, "img-alt", f"image {tok.meta.get('src') or tok.attrGet('src')} has no alt "
+                                     "text: screen readers and blocked images show nothing", ERROR))
+    base = ctx.issue.path.parent
+    for image in ctx.rendered.images:
+        if not image.safe:
+            found.append(ctx.finding(image.line - 1, "img-path",
+                                     f"image path {image.src} leaves the issues folder; put it in issues/images/",
+                                     ERROR))
+        elif not (base / image.rel).is_file():
+            found.append(ctx.finding(image.line - 1, "img-missing", f"image {image.src} not found", ERROR))
+    return found
+
+
+def rule_footnotes(ctx: Context) -> list[Finding]:
+    found = []
+    for _, children, i, line in _inline(ctx):
+        tok = children[i]
+        if tok.type == "text":
+            for m in _UNDEFINED_REF.finditer(tok.content):
+                found.append(ctx.finding(line, "footnote-undefined",
+                                         f"footnote [^{m.group(1)}] is used but never defined", ERROR))
+    data = ctx.rendered.doc.env.get("footnotes", {})
+    for note in data.get("list", {}).values():
+        if note.get("count", 0) == 0 and "label" in note:
+            line = _definition_line(ctx.issue.body, note["label"])
+            found.append(ctx.finding(line, "footnote-unused",
+                                     f"footnote [^{note['label']}] is defined but never referenced "
+                                     "(it is still printed in the notes)"))
+    return found
+
+
+def _definition_line(body: str, label: str) -> int:
+    m = re.search(rf"^\s*\[\^{re.escape(label)}\]:", body, re.M)
+    return body[: m.start()].count("\n") if m else 0
+
+
+def rule_headings(ctx: Context) -> list[Finding]:
+    found = []
+    for run in ctx.rendered.doc.items:
+        for tok in run:
+            if tok.type == "heading_open" and tok.markup in ("-", "=") and tok.map:
+                end = tok.map[1] - 1
+                found.append(ctx.finding(end, "setext-heading",
+                                         f"the '{tok.markup * 3}' line turns the paragraph above into a heading; "
+                                         "leave a blank line before it to separate items"))
+    return found
+
+
+def rule_preheader(ctx: Context) -> list[Finding]:
+    limit = ctx.config["email.preheader_length"]
+    text = ctx.rendered.preheader
+    line = ctx.issue.line_of("preheader") - ctx.issue.body_line if ctx.issue.meta.preheader else 0
+    if len(text) > limit:
+        return [Finding(ctx.name, line + ctx.issue.body_line, "preheader-length",
+                        f"preheader is {len(text)} characters; inboxes show about {limit}", WARNING)]
+    if len(text) < 25:
+        return [Finding(ctx.name, line + ctx.issue.body_line, "preheader-length",
+                        f"preheader is only {len(text)} characters; inboxes fill the rest with body text", WARNING)]
+    return []
+
+
+def rule_email(ctx: Context) -> list[Finding]:
+    if ctx.email is None:
+        return []
+    found = list(ctx.email.findings)
+    if UNSUBSCRIBE not in ctx.email.html:
+        found.append(Finding("layouts/email.mjml.j2", 0, "unsubscribe-missing",
+                             f"the email has no {UNSUBSCRIBE} link: every newsletter needs one", ERROR))
+    return found
+
+
+RULES: dict[str, Callable[[Context], list[Finding]]] = {
+    "links": rule_links,
+    "images": rule_images,
+    "footnotes": rule_footnotes,
+    "headings": rule_headings,
+    "preheader": rule_preheader,
+    "email": rule_email,
+}
+
+RULE_IDS = [
+    "fm-yaml", "fm-type", "fm-missing", "fm-unknown", "fm-duplicate", "file-empty", "file-encoding",
+    "file-size", "body-empty", "dup-number", "link-text-empty", "link-text-vague", "http-link",
+    "img-alt", "img-missing", "img-path", "footnote-undefined", "footnote-unused", "setext-heading",
+    "preheader-length", "clip-budget", "clip-split", "unsubscribe-missing",
+]  # fmt: skip
+
+
+def check(issue: Issue, rendered: Rendered, config: Config, email: Email | None = None) -> list[Finding]:
+    ctx = Context(issue, rendered, config, email)
+    found: list[Finding] = []
+    for rule in RULES.values():
+        found.extend(rule(ctx))
+    return sorted(set(found), key=lambda f: (f.file, f.line, f.rule, f.message))

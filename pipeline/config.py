@@ -1,0 +1,256 @@
+"""`newsletter.toml`: one schema, one validator per field, every problem reported at once.
+
+Like MkDocs' config: unknown keys get a did-you-mean, messages name the file and line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import WARNING, Finding, PipelineError, display_path
+
+CONFIG_NAME = "newsletter.toml"
+
+Validator = Callable[[Any], Any]
+
+
+class Invalid(ValueError):
+    """A validator's complaint; the schema adds file and line."""
+
+
+def _string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise Invalid(f"expected text, got {value!r}")
+    return value
+
+
+def _nonempty(value: Any) -> str:
+    if not _string(value).strip():
+        raise Invalid("must not be empty")
+    return value
+
+
+def _email(value: Any) -> str:
+    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", _string(value)):
+        raise Invalid(f"expected an e-mail address like post@example.org, got {value!r}")
+    return value
+
+
+def _url(value: Any) -> str:
+    if not re.fullmatch(r"https?://[^\s]+", _string(value)):
+        raise Invalid(f"expected an absolute URL starting with https://, got {value!r}")
+    return value.rstrip("/")
+
+
+def _optional_url(value: Any) -> str:
+    return "" if value == "" else _url(value)
+
+
+def _colour(value: Any) -> str:
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}", _string(value)):
+        raise Invalid(f"expected a hex colour like #c2185b, got {value!r}")
+    return value.lower()
+
+
+def _positive_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise Invalid(f"expected a whole number above 0, got {value!r}")
+    return value
+
+
+def _port(value: Any) -> int:
+    _positive_int(value)
+    if value > 65535:
+        raise Invalid(f"expected a port from 1 to 65535, got {value!r}")
+    return value
+
+
+def _choice(*choices: str) -> Validator:
+    def check(value: Any) -> str:
+        if value not in choices:
+            raise Invalid(f"expected one of {', '.join(choices)}, got {value!r}")
+        return value
+
+    return check
+
+
+def _language(value: Any) -> str:
+    if not re.fullmatch(r"[a-z]{2}(-[A-Z]{2})?", _string(value)):
+        raise Invalid(f"expected a language code like de or de-AT, got {value!r}")
+    return value
+
+
+def _env_name(value: Any) -> str:
+    if not re.fullmatch(r"[A-Z_][A-Z0-9_]*", _string(value)):
+        raise Invalid(f"expected an environment variable name like KRASSE_SMTP_PASSWORD, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Option:
+    validate: Validator
+    default: Any = None
+    required: bool = False
+    doc: str = ""
+
+
+# The schema. README.md documents every key (a test holds it to that).
+SCHEMA: dict[str, Option] = {
+    "newsletter.name": Option(_nonempty, required=True, doc="Name shown in header, title and feed."),
+    "newsletter.language": Option(_language, "de", doc="Language of the issues (`lang` attribute)."),
+    "newsletter.base_url": Option(
+        _url, required=True, doc="Public URL of the web archive; issue pages live at `<base_url>/<number>/`."
+    ),
+    "newsletter.brand_color": Option(_colour, "#c2185b", doc="Accent colour for links, rules and quotes."),
+    "newsletter.description": Option(_string, "", doc="One sentence about the newsletter (archive, feed)."),
+    "sender.name": Option(_nonempty, required=True, doc="Display name in `From`."),
+    "sender.address": Option(_email, required=True, doc="Address in `From`."),
+    "sender.reply_to": Option(_email, doc="Address in `Reply-To`; defaults to `sender.address`."),
+    "footer.imprint": Option(
+        _nonempty, required=True, doc="Imprint with postal address (required for German newsletters)."
+    ),
+    "footer.unsubscribe_url": Option(
+        _optional_url,
+        "",
+        doc="Your own https unsubscribe endpoint, if any; enables `List-Unsubscribe-Post` on export.",
+    ),
+    "email.clip_budget": Option(
+        _positive_int, 100_000, doc="Byte budget for the email HTML (Gmail clips at about 102 KB)."
+    ),
+    "email.clip": Option(
+        _choice("warn", "split"),
+        "warn",
+        doc="Over budget: `warn`, or `split` at the last item that fits with a link to the web version.",
+    ),
+    "email.preheader_length": Option(_positive_int, 100, doc="Longest preheader before `check` warns."),
+    "smtp.host": Option(_nonempty, "127.0.0.1", doc="SMTP server for `krasse send-test`."),
+    "smtp.port": Option(_port, 587, doc="SMTP port."),
+    "smtp.security": Option(_choice("starttls", "tls", "none"), "starttls", doc="`starttls`, `tls` or `none`."),
+    "smtp.user": Option(_string, "", doc="SMTP user name; empty for no login."),
+    "smtp.password_env": Option(
+        _env_name, "KRASSE_SMTP_PASSWORD", doc="Environment variable that holds the SMTP password."
+    ),
+    "export.esp": Option(_nonempty, "generic", doc="Default mailing service profile for `krasse export`."),
+    "export.to": Option(_string, "", doc="`To` header of exported `.eml` files; defaults to a placeholder."),
+    "archive.out": Option(_nonempty, "outbox/archive", doc="Output folder of `krasse archive`."),
+    "archive.title": Option(_string, "", doc="Title of the archive index; defaults to `newsletter.name`."),
+}
+
+
+@dataclass
+class Config:
+    """Validated settings; `root` is the project folder the paths are relative to."""
+
+    root: Path
+    values: dict[str, Any] = field(default_factory=dict)
+    warnings: list[Finding] = field(default_factory=list)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.values.get(key, default)
+
+    @property
+    def issues_dir(self) -> Path:
+        return self.root / "issues"
+
+    @property
+    def layouts_dir(self) -> Path:
+        return self.root / "layouts"
+
+    @property
+    def outbox(self) -> Path:
+        return self.root / "outbox"
+
+    def issue_url(self, number: int) -> str:
+        return f"{self['newsletter.base_url']}/{number}/"
+
+    def fingerprint(self) -> str:
+        """A stable text of every value, for content hashes of derived output."""
+        return repr(sorted(self.values.items()))
+
+
+def _flatten(data: dict, prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, name + "."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def _line_of(text: str, dotted: str) -> int:
+    """Line of `key = …` inside its `[section]`, 0 if not found (the message still names the key)."""
+    section, _, key = dotted.rpartition(".")
+    current = ""
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if m := re.fullmatch(r"\[\s*([^\]]+?)\s*\]", stripped):
+            current = m.group(1)
+        elif current == section and re.match(rf"{re.escape(key)}\s*=", stripped):
+            return number
+        elif f"{section}.{key}" == stripped.split("=")[0].strip() and current == "":
+            return number
+    return 0
+
+
+def parse_config(text: str, path: Path) -> Config:
+    """Validate config text; raise PipelineError listing every problem."""
+    name = display_path(path)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise PipelineError(Finding(name, int(m.group(1)) if m else 0, "config-syntax", str(exc))) from None
+    flat = _flatten(data)
+    problems: list[Finding] = []
+    warnings: list[Finding] = []
+    values: dict[str, Any] = {}
+    for key, value in flat.items():
+        if key not in SCHEMA:
+            close = difflib.get_close_matches(key, SCHEMA, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            warnings.append(Finding(name, _line_of(text, key), "config-unknown", f"{key}: unknown key{hint}", WARNING))
+            continue
+        try:
+            values[key] = SCHEMA[key].validate(value)
+        except Invalid as exc:
+            problems.append(Finding(name, _line_of(text, key), "config-value", f"{key}: {exc}"))
+    for key, option in SCHEMA.items():
+        if key in values or key in {p.message.split(":")[0] for p in problems}:
+            continue
+        if option.required:
+            problems.append(Finding(name, 0, "config-missing", f"{key}: required, add it to [{key.split('.')[0]}]"))
+        else:
+            values[key] = option.default
+    if problems:
+        raise PipelineError(problems)
+    if not values.get("sender.reply_to"):
+        values["sender.reply_to"] = values["sender.address"]
+    if not values.get("archive.title"):
+        values["archive.title"] = values["newsletter.name"]
+    return Config(root=path.parent.resolve(), values=values, warnings=warnings)
+
+
+def load_config(root: Path | str = ".") -> Config:
+    path = Path(root) / CONFIG_NAME
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise PipelineError(
+            Finding(display_path(path), 0, "config-missing", f"no {CONFIG_NAME} here: run krasse in the project folder")
+        ) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise PipelineError(Finding(display_path(path), 0, "config-encoding", f"not UTF-8: {exc}")) from None
+    return parse_config(text, path)

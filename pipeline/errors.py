@@ -1,0 +1,54 @@
+"""Problems are values: file, line, rule id, severity and message.
+
+Library code collects them and returns them; only the CLI decides how to print them
+and which exit code follows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    file: str
+    line: int
+    rule: str
+    message: str
+    severity: str = ERROR
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.severity} [{self.rule}] {self.message}"
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class PipelineError(Exception):
+    """Raised where a stage cannot go on; carries the findings that say why."""
+
+    def __init__(self, findings: list[Finding] | Finding):
+        self.findings = [findings] if isinstance(findings, Finding) else list(findings)
+        super().__init__("\n".join(str(f) for f in self.findings))
+
+
+def display_path(path: Path | str) -> str:
+    """Paths relative to the working directory read best in messages (`issues/x.md:4`)."""
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(p)
+
+
+def has_errors(findings: list[Finding]) -> bool:
+    return any(f.is_error for f in findings)

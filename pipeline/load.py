@@ -1,0 +1,209 @@
+"""Reading an issue file: bytes → text → front matter + body → validated `Issue`.
+
+A reader has one job (Pelican's lesson): it returns an Issue or the findings that say,
+with file and line, why it could not. It never raises for bad input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from frontmatter.default_handlers import YAMLHandler
+
+from pipeline.errors import Finding, display_path
+from pipeline.model import Issue, Meta
+
+MAX_BYTES = 8 * 1024 * 1024
+_HANDLER = YAMLHandler()
+
+
+class _Bad(ValueError):
+    pass
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Bad(f"expected a whole number like 23, got {value!r}")
+    if value <= 0:
+        raise _Bad(f"expected a number above 0, got {value}")
+    return value
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
+        raise _Bad(f"expected text, got {value!r}")
+    text = str(value).strip()  # `title: 1984` is text to an author, a number to YAML
+    if not text:
+        raise _Bad("must not be empty")
+    return text
+
+
+def _date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise _Bad(f"{exc}: {value!r}") from None
+    raise _Bad(f"expected a date like 2024-07-28, got {str(value)!r}")
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Bad(f"expected true or false, got {value!r}")
+    return value
+
+
+def _tags(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(t, (str, int)) for t in value):
+        raise _Bad(f"expected a list of words like [ki, medien], got {value!r}")
+    return tuple(str(t).strip() for t in value if str(t).strip())
+
+
+def _clip(value: Any) -> str:
+    if value not in ("warn", "split"):
+        raise _Bad(f"expected warn or split, got {value!r}")
+    return value
+
+
+# key: (validator, required, what README says)
+FIELDS: dict[str, tuple[Callable[[Any], Any], bool, str]] = {
+    "number": (_int, True, "Issue number, unique across `issues/`."),
+    "title": (_text, True, "Headline of the issue."),
+    "date": (_date, True, "Send date, ISO format `2024-07-28`."),
+    "subject": (_text, False, "Email subject; defaults to the title."),
+    "preheader": (_text, False, "Inbox preview text; defaults to the intro's first sentences (~100 characters)."),
+    "draft": (_bool, False, "`true` keeps the issue out of `build`, `archive` and `export` unless `--drafts`."),
+    "tags": (_tags, False, "List of tags, e.g. `[ki, medien]`."),
+    "clip": (_clip, False, "`warn` or `split`: overrides `email.clip` for this issue."),
+}
+
+
+def decode(raw: bytes, name: str) -> tuple[str | None, list[Finding]]:
+    """UTF-8 (with or without BOM), CRLF or CR line ends; anything else is a clear finding."""
+    if len(raw) > MAX_BYTES:
+        return None, [Finding(name, 0, "file-size", f"file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [
+            Finding(name, line, "file-encoding", f"not UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8")
+        ]
+    return text.replace("\r\n", "\n").replace("\r", "\n"), []
+
+
+def _node_lines(fm: str, name: str, offset: int) -> tuple[dict[str, int], list[Finding]]:
+    """Line of every top-level key, and duplicate keys (PyYAML would silently keep the last)."""
+    node = yaml.compose(fm, Loader=yaml.SafeLoader)
+    lines: dict[str, int] = {}
+    found: list[Finding] = []
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            key = str(key_node.value)
+            line = key_node.start_mark.line + offset
+            if key in lines:
+                found.append(Finding(name, line, "fm-duplicate", f"{key}: given twice (first on line {lines[key]})"))
+            lines[key] = line
+    return lines, found
+
+
+def parse_issue(text: str, path: Path) -> tuple[Issue | None, list[Finding]]:
+    """Split and validate; returns the issue (None when unusable) and every problem found."""
+    name = display_path(path)
+    if not text.strip():
+        return None, [Finding(name, 1, "file-empty", "file is empty: an issue needs front matter and text")]
+    if not _HANDLER.detect(text):
+        return None, [
+            Finding(name, 1, "fm-missing", "no front matter: start the file with a '---' line, number, title, date")
+        ]
+    fm, body = _HANDLER.split(text)
+    body_line = text[: len(text) - len(body)].count("\n") + 1
+    offset = 1  # PyYAML counts from 0; the block starts with the newline after the first ---
+    try:
+        lines, findings = _node_lines(fm, name, offset)
+        data = yaml.safe_load(fm)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + offset if mark else 1
+        problem = getattr(exc, "problem", None) or str(exc)
+        return None, [Finding(name, line, "fm-yaml", f"front matter is not valid YAML: {problem}")]
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return None, [Finding(name, 2, "fm-yaml", "front matter must be 'key: value' lines")]
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        key = str(key)
+        line = lines.get(key, 1)
+        if key not in FIELDS:
+            close = difflib.get_close_matches(key, FIELDS, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(FIELDS)})"
+            findings.append(Finding(name, line, "fm-unknown", f"{key}: unknown key{hint}"))
+            continue
+        try:
+            values[key] = FIELDS[key][0](value)
+        except _Bad as exc:
+            findings.append(Finding(name, line, "fm-type", f"{key}: {exc}"))
+    for key, (_, required, _) in FIELDS.items():
+        if required and key not in data:
+            findings.append(Finding(name, 1, "fm-missing", f"{key}: required key is missing"))
+    if not body.strip():
+        findings.append(Finding(name, body_line, "body-empty", "the issue has no text below the front matter"))
+    if findings:
+        return None, findings
+    meta = Meta(
+        number=values["number"],
+        title=values["title"],
+        date=values["date"],
+        subject=values.get("subject", values["title"]),
+        preheader=values.get("preheader"),
+        draft=values.get("draft", False),
+        tags=values.get("tags", ()),
+        clip=values.get("clip"),
+    )
+    return Issue(path=path, body=body, body_line=body_line, meta=meta, meta_lines=lines), []
+
+
+def read_issue(path: Path) -> tuple[Issue | None, list[Finding]]:
+    name = display_path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Finding(name, 0, "file-read", f"cannot read: {exc.strerror}")]
+    text, found = decode(raw, name)
+    if text is None:
+        return None, found
+    return parse_issue(text, path)
+
+
+def issue_paths(issues_dir: Path) -> list[Path]:
+    return sorted(p for p in issues_dir.glob("*.md") if p.is_file() and not p.name.startswith((".", "_")))
+
+
+def duplicate_numbers(issues: list[Issue]) -> list[Finding]:
+    """Numbers are the issues' permalinks: two files with one number is an error on both."""
+    by_number: dict[int, list[Issue]] = {}
+    for issue in issues:
+        by_number.setdefault(issue.number, []).append(issue)
+    found = []
+    for number, same in sorted(by_number.items()):
+        if len(same) > 1:
+            names = ", ".join(display_path(i.path) for i in same)
+            for issue in same:
+                found.append(
+                    Finding(display_path(issue.path), issue.line_of("number"), "dup-number",
+                            f"number: {number} is used by {names}")
+                )
+    return found

@@ -1,0 +1,167 @@
+"""The email: rendered fragments → layout (Jinja2 → MJML) → HTML transforms → budget check.
+
+Gmail clips HTML past ~102 KB. We measure every build; with `clip: split` the issue is cut at
+the last item that fits and ends with a "Weiterlesen im Web →" link to its archive page.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from pipeline.config import Config
+from pipeline.errors import WARNING, Finding, PipelineError, display_path
+from pipeline.model import Issue, german_date
+from pipeline.render import Rendered
+from pipeline.transforms import email_steps, run_steps
+from pipeline.transforms.mjml import MjmlError
+
+UNSUBSCRIBE = "{{unsubscribe_url}}"  # neutral placeholder; export maps it to each service's tag
+
+
+@lru_cache(maxsize=8)
+def _environment(layouts: Path, mtimes: tuple) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(layouts)),
+        autoescape=jinja2.select_autoescape(["html", "mjml", "mjml.j2", "html.j2"], default=False),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def environment(layouts: Path) -> jinja2.Environment:
+    """Cached per layout folder state, so a layout edit during `watch` is seen at once."""
+    mtimes = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in layouts.glob("*") if p.is_file()))
+    return _environment(layouts, mtimes)
+
+
+def render_layout(env: jinja2.Environment, name: str, context: dict) -> str:
+    """Jinja problems become findings that name the layout file and line."""
+    try:
+        return env.get_template(name).render(**context)
+    except jinja2.TemplateSyntaxError as exc:
+        where = display_path(exc.filename) if exc.filename else f"layouts/{name}"
+        raise PipelineError(Finding(where, exc.lineno or 0, "layout-syntax", exc.message or str(exc))) from None
+    except jinja2.TemplateNotFound as exc:
+        raise PipelineError(Finding(f"layouts/{exc.name}", 0, "layout-missing", "layout file not found")) from None
+    except jinja2.UndefinedError as exc:
+        raise PipelineError(Finding(f"layouts/{name}", 0, "layout-variable", str(exc))) from None
+
+
+def _lighten(hex_colour: str) -> str:
+    """A brand colour readable on a dark background: mix it halfway to white."""
+    h = hex_colour.lstrip("#")
+    if len(h) == 3:
+        h = "".join(c * 2 for c in h)
+    rgb = [int(h[i : i + 2], 16) for i in (0, 2, 4)]
+    return "#" + "".join(f"{(c + 255) // 2:02x}" for c in rgb)
+
+
+@dataclass
+class Email:
+    html: str
+    mjml: str
+    text: str
+    items_sent: int  # how many items the HTML carries (all, unless split)
+    findings: list[Finding] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def bytes(self) -> int:
+        return len(self.html.encode("utf-8"))
+
+
+def _context(issue: Issue, config: Config, rendered: Rendered, count: int, text: bool) -> dict:
+    items = rendered.text.items if text else rendered.html.items
+    notes_count = rendered.notes_for(count)
+    web_url = config.issue_url(issue.number)
+    split = count < len(items)
+    return {
+        "newsletter": {
+            "name": config["newsletter.name"],
+            "language": config["newsletter.language"],
+            "brand_color": config["newsletter.brand_color"],
+        },
+        "issue": issue.meta,
+        "date_de": german_date(issue.meta.date, config["newsletter.language"]),
+        "preheader": rendered.preheader,
+        "items": items if text else [Markup(i) for i in items[:count]],
+        "notes": (
+            rendered.text.notes_text()
+            if text
+            else Markup(rendered.html.notes_html(notes_count))
+        ),
+        "web_url": web_url,
+        "continue_url": web_url if split and not text else "",
+        "unsubscribe_url": UNSUBSCRIBE,
+        "imprint": config["footer.imprint"],
+    }
+
+
+def _css(env: jinja2.Environment, config: Config) -> tuple[str, str]:
+    brand = config["newsletter.brand_color"]
+    css = render_layout(env, "email.css.j2", {"brand": brand})
+    dark = render_layout(env, "email-dark.css.j2", {"brand": brand, "brand_dark": _lighten(brand)})
+    # MRML reads <mj-style> as markup: a `<` in a CSS comment would break the whole email.
+    return css, re.sub(r"/\*.*?\*/", "", dark, flags=re.S).strip()
+
+
+def render_email(issue: Issue, config: Config, rendered: Rendered, count: int | None = None) -> Email:
+    """One full render with the first `count` items (all by default)."""
+    env = environment(config.layouts_dir)
+    count = len(rendered.html.items) if count is None else count
+    css, dark = _css(env, config)
+    context = _context(issue, config, rendered, count, text=False)
+    context["dark_css"] = Markup(dark)
+    timings: dict[str, float] = {}
+    mjml = render_layout(env, "email.mjml.j2", context)
+    try:
+        html = run_steps(mjml, email_steps(css), timings)
+    except MjmlError as exc:
+        raise PipelineError(Finding("layouts/email.mjml.j2", 0, "mjml", str(exc))) from None
+    text = render_layout(env, "email.txt.j2", _context(issue, config, rendered, count, text=True))
+    return Email(html=html, mjml=mjml, text=text, items_sent=count, timings=timings)
+
+
+def build_email(issue: Issue, config: Config, rendered: Rendered) -> Email:
+    """Render, measure against the clip budget, and split when the issue asks for it."""
+    budget = config["email.clip_budget"]
+    mode = issue.meta.clip or config["email.clip"]
+    email = render_email(issue, config, rendered)
+    name = display_path(issue.path)
+    if email.bytes <= budget:
+        return email
+    if mode != "split":
+        email.findings.append(
+            Finding(name, issue.line_of("number"), "clip-budget",
+                    f"email HTML is {email.bytes:,} bytes, over the budget of {budget:,}: Gmail will clip it "
+                    "(shorten it, or set 'clip: split')", WARNING)
+        )
+        return email
+    # Largest item count that fits: sizes grow with items, so a binary search is safe.
+    low, high = 1, len(rendered.html.items) - 1
+    best = render_email(issue, config, rendered, 1)
+    while low <= high:
+        mid = (low + high) // 2
+        candidate = render_email(issue, config, rendered, mid)
+        if candidate.bytes <= budget:
+            best, low = candidate, mid + 1
+        else:
+            high = mid - 1
+    best.findings.append(
+        Finding(name, issue.line_of("number"), "clip-split",
+                f"email cut after item {best.items_sent} of {len(rendered.html.items)} to stay under "
+                f"{budget:,} bytes ({best.bytes:,}); the rest is linked to the web version", WARNING)
+    )
+    if best.bytes > budget:
+        best.findings.append(
+            Finding(name, issue.line_of("number"), "clip-budget",
+                    f"even the intro alone is {best.bytes:,} bytes, over the budget of {budget:,}", WARNING)
+        )
+    best.timings = email.timings
+    return best

@@ -1,0 +1,253 @@
+"""Markdown → HTML fragments: intro, one fragment per `---` item, and the notes block.
+
+markdown-it-py does the parsing (CommonMark + footnotes + tables + strikethrough). Raw HTML is
+allowed but fenced in twice: anything in angle brackets that is not a real HTML element is text
+(`Der <Moment> um` keeps every word), and what remains goes through nh3.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.rules_block.html_block import html_block
+from markdown_it.rules_inline.html_inline import html_inline
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
+
+# Every element name of HTML (living standard, plus a few obsolete ones authors still type).
+KNOWN_ELEMENTS = frozenset(
+    """a abbr acronym address area article aside audio b base basefont bdi bdo big blink blockquote
+    body br button canvas caption center cite code col colgroup data datalist dd del details dfn
+    dialog dir div dl dt em embed fieldset figcaption figure font footer form frame frameset h1 h2
+    h3 h4 h5 h6 head header hgroup hr html i iframe img input ins kbd label legend li link main map
+    mark marquee math menu meta meter nav noframes noscript object ol optgroup option output p param
+    picture plaintext pre progress q rp rt ruby s samp script search section select slot small
+    source span strike strong style sub summary sup svg table tbody td template textarea tfoot th
+    thead time title tr track tt u ul var video wbr xmp""".split()
+)
+
+# What may reach a reader: harmless text-level and block elements.
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "bdi", "bdo", "blockquote", "br", "cite", "code", "data", "dd", "del", "details",
+    "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i",
+    "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "rp", "rt", "ruby", "s", "samp",
+    "small", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th",
+    "thead", "time", "tr", "u", "ul", "var", "wbr",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "*": {"title", "lang", "dir", "id", "class"},
+    "a": {"href", "aria-label"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "width", "height"},
+    "ol": {"start", "reversed", "type"},
+    "li": {"value"},
+    "td": {"colspan", "rowspan", "style"},
+    "th": {"colspan", "rowspan", "style", "scope"},
+    "time": {"datetime"},
+    "data": {"value"},
+}
+ALLOWED_STYLE = {"text-align"}
+
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
+
+
+def is_known_tag(text: str) -> bool:
+    """True when `text` starts with a tag whose name is a real HTML element."""
+    m = _TAG.match(text)
+    return bool(m) and m.group(2).lower() in KNOWN_ELEMENTS
+
+
+def escape_unknown_tags(html: str) -> str:
+    """`<Moment>` in raw HTML becomes `&lt;Moment>` so no sanitiser can swallow the text after it."""
+    return _TAG.sub(
+        lambda m: m.group(0) if m.group(2).lower() in KNOWN_ELEMENTS else "&lt;" + m.group(0)[1:], html
+    )
+
+
+def sanitize(html: str) -> str:
+    """Drop scripts, event handlers and unsafe URLs; keep every word of text."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel=None,
+        strip_comments=True,
+        filter_style_properties=ALLOWED_STYLE,
+    )
+
+
+def _html_block_known(state, start_line: int, end_line: int, silent: bool) -> bool:
+    pos = state.bMarks[start_line] + state.tShift[start_line]
+    line = state.src[pos : state.eMarks[start_line]]
+    if _TAG.match(line) and not is_known_tag(line):
+        return False  # `<Hardware-Wende> ist …` at a line start is a paragraph, not raw HTML
+    return html_block(state, start_line, end_line, silent)
+
+
+def _html_inline_known(state, silent: bool) -> bool:
+    if not is_known_tag(state.src[state.pos : state.pos + 64]):
+        return False  # left to the text rule, rendered as `&lt;Moment&gt;`
+    return html_inline(state, silent)
+
+
+def _footnote_orphans(state) -> None:
+    """Definitions nobody references would vanish; list them in the notes anyway."""
+    data = state.env.get("footnotes")
+    if not data:
+        return
+    for key, ident in list(data["refs"].items()):
+        if ident < 0:
+            new_id = len(data["list"])
+            data["list"][new_id] = {"label": key[1:], "count": 0}
+            data["refs"][key] = new_id
+
+
+def _render_footnote_ref(self, tokens, idx, options, env) -> str:
+    meta = tokens[idx].meta
+    n = meta["id"] + 1
+    ref_id = f"fnref{n}" + (f"-{meta['subId']}" if meta["subId"] else "")
+    return f'<sup class="fnref"><a href="#fn{n}" id="{ref_id}">{n}</a></sup>'
+
+
+def _render_footnote_open(self, tokens, idx, options, env) -> str:
+    return f'<li id="fn{tokens[idx].meta["id"] + 1}">'
+
+
+def _render_footnote_anchor(self, tokens, idx, options, env) -> str:
+    meta = tokens[idx].meta
+    if env["footnotes"]["list"][meta["id"]].get("count", 0) == 0:
+        return ""  # never referenced: nothing to jump back to
+    n = meta["id"] + 1
+    ref_id = f"fnref{n}" + (f"-{meta['subId']}" if meta["subId"] else "")
+    return f' <a href="#{ref_id}" class="backref" aria-label="zurück zum Text">↩\ufe0e</a>'
+
+
+@lru_cache(maxsize=1)
+def parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True, "typographer": False, "xhtmlOut": False})
+    md.enable(["table", "strikethrough"])
+    md.use(footnote_plugin, inline=False)
+    md.block.ruler.at("html_block", _html_block_known, {"alt": ["paragraph", "reference", "blockquote"]})
+    md.inline.ruler.at("html_inline", _html_inline_known)
+    md.core.ruler.before("footnote_tail", "footnote_orphans", _footnote_orphans)
+    md.add_render_rule("footnote_ref", _render_footnote_ref)
+    md.add_render_rule("footnote_open", _render_footnote_open)
+    md.add_render_rule("footnote_close", lambda *a: "</li>\n")
+    md.add_render_rule("footnote_anchor", _render_footnote_anchor)
+    md.add_render_rule("footnote_block_open", lambda *a: "")
+    md.add_render_rule("footnote_block_close", lambda *a: "")
+    return md
+
+
+@dataclass
+class Document:
+    """The parsed body: token runs per item (item 0 is the intro) and the footnote run."""
+
+    items: list[list[Token]]
+    notes: list[Token]
+    env: dict = field(default_factory=dict)
+    # 1-based body line where each item starts, for messages.
+    item_lines: list[int] = field(default_factory=list)
+
+    @property
+    def footnote_count(self) -> int:
+        return len(self.env.get("footnotes", {}).get("list", {}))
+
+
+def parse(body: str) -> Document:
+    env: dict = {}
+    tokens = parser().parse(body, env)
+    notes_start = next((i for i, t in enumerate(tokens) if t.type == "footnote_block_open"), len(tokens))
+    notes, main = tokens[notes_start:], tokens[:notes_start]
+    items: list[list[Token]] = [[]]
+    lines = [1]
+    for token in main:
+        if token.type == "hr" and token.level == 0:
+            items.append([])
+            lines.append(token.map[1] + 1 if token.map else lines[-1])
+        else:
+            items[-1].append(token)
+    # An empty run (leading or doubled `---`) carries no words: leave it out.
+    kept = [(run, line) for run, line in zip(items, lines, strict=True) if run]
+    if not kept:
+        kept = [([], 1)]
+    return Document([run for run, _ in kept], notes, env, [line for _, line in kept])
+
+
+ImageUrl = Callable[[str], str]
+
+
+def _with_image_urls(tokens: Sequence[Token], image_url: ImageUrl) -> None:
+    for token in tokens:
+        if token.type == "image":
+            # Keep the source as written: one parse is rendered for email and for web.
+            original = token.meta.setdefault("src", str(token.attrGet("src") or ""))
+            token.attrSet("src", image_url(original))
+        if token.children:
+            _with_image_urls(token.children, image_url)
+
+
+def _escape_raw(tokens: Sequence[Token]) -> None:
+    for token in tokens:
+        if token.type in ("html_block", "html_inline"):
+            token.content = escape_unknown_tags(token.content)
+        if token.children:
+            _escape_raw(token.children)
+
+
+@dataclass
+class Fragments:
+    """Sanitised HTML: what layouts receive."""
+
+    items: list[str]
+    notes: list[str]  # one `<li>` per footnote, in number order
+
+    @property
+    def intro(self) -> str:
+        return self.items[0]
+
+    def notes_html(self, count: int | None = None) -> str:
+        chosen = self.notes if count is None else self.notes[:count]
+        return f'<ol class="notes">\n{"".join(chosen)}</ol>\n' if chosen else ""
+
+
+def _split_notes(tokens: list[Token]) -> list[list[Token]]:
+    runs: list[list[Token]] = []
+    for token in tokens:
+        if token.type == "footnote_open":
+            runs.append([])
+        if runs and token.type not in ("footnote_block_open", "footnote_block_close"):
+            runs[-1].append(token)
+    return runs
+
+
+def render_html(doc: Document, image_url: ImageUrl = lambda src: src) -> Fragments:
+    md = parser()
+    out_items = []
+    for run in doc.items:
+        _escape_raw(run)
+        _with_image_urls(run, image_url)
+        out_items.append(sanitize(md.renderer.render(run, md.options, doc.env)))
+    notes = []
+    for run in _split_notes(doc.notes):
+        _escape_raw(run)
+        _with_image_urls(run, image_url)
+        notes.append(sanitize(md.renderer.render(run, md.options, doc.env)))
+    return Fragments(out_items, notes)
+
+
+def footnotes_in(run: Sequence[Token]) -> set[int]:
+    """Footnote ids referenced inside one item (for cutting notes with the items)."""
+    found: set[int] = set()
+    for token in run:
+        if token.type == "footnote_ref":
+            found.add(token.meta["id"])
+        if token.children:
+            found |= footnotes_in(token.children)
+    return found

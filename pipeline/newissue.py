@@ -1,0 +1,58 @@
+"""`krasse new`: the next issue file, numbered and dated, ready to write."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from pathlib import Path
+
+from pipeline.config import Config
+from pipeline.errors import Finding, PipelineError, display_path
+from pipeline.load import issue_paths, read_issue
+
+_GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
+
+TEMPLATE = """---
+number: {number}
+title: "{title}"
+date: {date}
+draft: true
+---
+
+Willkommen bei Krasse Links No. {number}. 
+
+---
+
+"""
+
+
+def slugify(title: str) -> str:
+    """`Über die Ökonomie` → `ueber-die-oekonomie`: German umlauts spelled out, not dropped."""
+    text = unicodedata.normalize("NFKD", title.translate(_GERMAN)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60].strip("-") or "ausgabe"
+
+
+def next_number(issues_dir: Path) -> int:
+    """One above the highest number in use; files that fail to load are read for a number too."""
+    highest = 0
+    for path in issue_paths(issues_dir):
+        issue, _ = read_issue(path)
+        if issue is not None:
+            highest = max(highest, issue.number)
+        elif m := re.match(r"(\d+)", path.name):
+            highest = max(highest, int(m.group(1)))
+    return highest + 1
+
+
+def create_issue(config: Config, title: str, day: dt.date) -> Path:
+    number = next_number(config.issues_dir)
+    path = config.issues_dir / f"{number:03d}-{slugify(title)}.md"
+    content = TEMPLATE.format(number=number, title=title.replace('"', '\\"'), date=day.isoformat())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with path.open("x", encoding="utf-8") as handle:  # "x": never overwrite
+            handle.write(content)
+    except FileExistsError:
+        raise PipelineError(Finding(display_path(path), 0, "new-exists", "file exists; not overwritten")) from None
+    return path

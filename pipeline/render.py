@@ -1,0 +1,43 @@
+"""Markdown body → everything the outputs share: HTML fragments, text parts, preheader, images."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.images import LocalImage, local_images, url_for
+from pipeline.markdown import Document, Fragments, footnotes_in, parse, render_html
+from pipeline.model import Issue
+from pipeline.text import TextParts, first_sentences, plain, render_text
+
+
+@dataclass
+class Rendered:
+    doc: Document
+    html: Fragments  # image URLs absolute, for the email
+    text: TextParts
+    preheader: str
+    images: list[LocalImage]
+
+    def notes_for(self, count: int) -> int:
+        """How many notes belong to the first `count` items (footnotes number in reading order)."""
+        if count >= len(self.doc.items):
+            return len(self.html.notes)
+        ids = set().union(*(footnotes_in(run) for run in self.doc.items[:count]))
+        return max(ids) + 1 if ids else 0
+
+    def fragments(self, image_base: str) -> Fragments:
+        """The same document with other image URLs (the archive uses relative ones)."""
+        return render_html(self.doc, lambda src: url_for(src, image_base))
+
+    @property
+    def intro_text(self) -> str:
+        return plain(self.doc.items[0])
+
+
+def render(issue: Issue, image_base: str, preheader_limit: int = 100) -> Rendered:
+    doc = parse(issue.body)
+    html = render_html(doc, lambda src: url_for(src, image_base))
+    text = render_text(doc)
+    images = local_images([t for run in doc.items for t in run] + doc.notes)
+    preheader = issue.meta.preheader or first_sentences(plain(doc.items[0]), preheader_limit)
+    return Rendered(doc=doc, html=html, text=text, preheader=preheader, images=images)

@@ -1,0 +1,221 @@
+"""The plain-text alternative, rendered from markdown-it's tokens.
+
+We render from the token tree rather than converting the HTML (html2text escapes Markdown
+characters and is GPL): quotes get `> `, links become numbered references listed after each
+item, footnotes stay as `[^n]` with their text at the end. Every word of the source survives.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import nh3
+from markdown_it.token import Token
+
+from pipeline.markdown import Document, escape_unknown_tags
+
+WIDTH = 72
+LI = "\x01"  # marks list-item blocks until they are joined
+
+
+def _strip_tags(raw: str) -> str:
+    """Raw HTML in the source: keep its words, drop its tags (scripts and styles go entirely)."""
+    return html.unescape(nh3.clean(escape_unknown_tags(raw), tags=set()))
+
+
+@dataclass
+class _Links:
+    urls: list[str] = field(default_factory=list)
+
+    def ref(self, url: str) -> int:
+        if url not in self.urls:
+            self.urls.append(url)
+        return self.urls.index(url) + 1
+
+
+def inline_text(children: Sequence[Token], links: _Links | None = None, notes: bool = True) -> str:
+    """Text of one inline run; links get `[n]` when a reference list is kept."""
+    out: list[str] = []
+    href_stack: list[str] = []
+    hidden = False  # inside an inline <script> or <style>: code, not words
+    for tok in children:
+        kind = tok.type
+        if hidden and not (kind == "html_inline" and re.match(r"</(script|style)", tok.content, re.I)):
+            continue
+        if kind == "text":
+            out.append(tok.content)
+        elif kind == "softbreak":
+            out.append(" ")
+        elif kind == "hardbreak":
+            out.append("\n")
+        elif kind == "code_inline":
+            out.append(tok.content)
+        elif kind == "image":
+            alt = inline_text(tok.children or [], None) or tok.content
+            out.append(f"[Bild: {alt}]" if alt else "[Bild]")
+        elif kind == "link_open":
+            href_stack.append(str(tok.attrGet("href") or ""))
+            out.append("\x00")  # marks where the link text starts
+        elif kind == "link_close":
+            href = href_stack.pop() if href_stack else ""
+            start = len(out) - 1 - out[::-1].index("\x00")
+            label = "".join(out[start + 1 :])
+            del out[start:]
+            if links is None or not href or href.startswith("#"):
+                out.append(label)
+            elif label.strip() in (href, href.removeprefix("mailto:")):
+                out.append(label)
+            else:
+                out.append(f"{label} [{links.ref(href)}]")
+        elif kind == "footnote_ref" and notes:
+            out.append(f"[^{tok.meta['id'] + 1}]")
+        elif kind == "html_inline":
+            hidden = bool(re.match(r"<(script|style)\b", tok.content, re.I))
+            out.append(_strip_tags(tok.content))
+    return "".join(out).replace("\x00", "")
+
+
+def _wrap(text: str, prefix: str = "", first: str | None = None) -> str:
+    lines = []
+    for part in text.split("\n"):
+        wrapped = textwrap.wrap(
+            part, WIDTH - len(prefix), break_long_words=False, break_on_hyphens=False
+        ) or [""]
+        lines.extend(wrapped)
+    first = prefix if first is None else first
+    return "\n".join((first if i == 0 else prefix) + line for i, line in enumerate(lines)).rstrip() + "\n"
+
+
+def render_blocks(tokens: Sequence[Token], links: _Links | None) -> str:
+    """Block tokens → text paragraphs separated by blank lines."""
+    blocks: list[str] = []
+    quote = 0
+    lists: list[list] = []  # [ordered, counter]
+    item_first = False
+    row: list[str] = []
+    in_cell = False
+    for tok in tokens:
+        kind = tok.type
+        prefix = "> " * quote
+        indent = "   " * max(len(lists) - 1, 0)
+        if kind == "blockquote_open":
+            quote += 1
+        elif kind == "blockquote_close":
+            quote -= 1
+        elif kind in ("bullet_list_open", "ordered_list_open"):
+            start = int(tok.attrGet("start") or 1)
+            lists.append([kind == "ordered_list_open", start])
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            lists.pop()
+        elif kind == "list_item_open":
+            item_first = True
+        elif kind == "inline" and tok.children is not None:
+            text = inline_text(tok.children, links)
+            if in_cell:
+                row.append(text)
+                continue
+            if lists and item_first:
+                ordered, n = lists[-1]
+                bullet = f"{n}. " if ordered else "- "
+                lists[-1][1] += 1
+                item_first = False
+                blocks.append(LI + _wrap(text, prefix + indent + " " * len(bullet), prefix + indent + bullet))
+            elif lists:
+                blocks.append(LI + _wrap(text, prefix + indent + "   "))
+            else:
+                blocks.append(_wrap(text, prefix))
+        elif kind == "heading_open":
+            pass
+        elif kind == "heading_close":
+            if blocks:
+                title = blocks[-1].rstrip("\n")
+                blocks[-1] = f"{title}\n{prefix}{'-' * max(len(title) - len(prefix), 3)}\n"
+        elif kind in ("fence", "code_block"):
+            blocks.append("".join(prefix + "    " + line + "\n" for line in tok.content.rstrip("\n").split("\n")))
+        elif kind == "html_block":
+            text = _strip_tags(tok.content).strip()
+            if text:
+                blocks.append(_wrap(re.sub(r"\s+", " ", text), prefix))
+        elif kind in ("th_open", "td_open", "th_close", "td_close"):
+            in_cell = kind.endswith("_open")
+        elif kind == "tr_open":
+            row = []
+        elif kind == "tr_close":
+            blocks.append(prefix + " | ".join(row) + "\n")
+            row = []
+        elif kind == "hr":
+            blocks.append(prefix + "* * *\n")
+    return "\n".join(_tighten(blocks))
+
+
+def _tighten(blocks: list[str]) -> list[str]:
+    """Table rows and list items belong together: join consecutive ones into one block."""
+    out: list[str] = []
+    for block in blocks:
+        if out and block.startswith(LI) and out[-1].startswith(LI):
+            out[-1] += block
+        elif out and " | " in block and " | " in out[-1] and block.count("\n") == 1:
+            out[-1] += block
+        else:
+            out.append(block)
+    return [b.replace(LI, "") for b in out]
+
+
+@dataclass
+class TextParts:
+    items: list[str]
+    notes: list[str]
+
+    def notes_text(self, count: int | None = None) -> str:
+        chosen = self.notes if count is None else self.notes[:count]
+        return "\n".join(chosen)
+
+
+def render_text(doc: Document) -> TextParts:
+    """One text block per item (with its link list), and one per footnote."""
+    items = []
+    for run in doc.items:
+        links = _Links()
+        body = render_blocks(run, links)
+        if links.urls:
+            body += "\n" + "".join(f"[{n}] {url}\n" for n, url in enumerate(links.urls, 1))
+        items.append(body)
+    notes = []
+    runs: list[list[Token]] = []
+    for tok in doc.notes:
+        if tok.type == "footnote_open":
+            runs.append([])
+        elif runs and tok.type not in ("footnote_close", "footnote_block_close", "footnote_anchor"):
+            runs[-1].append(tok)
+    for n, run in enumerate(runs, 1):
+        links = _Links()
+        body = render_blocks(run, links)
+        if links.urls:
+            body += "".join(f"    [{k}] {url}\n" for k, url in enumerate(links.urls, 1))
+        notes.append(f"[^{n}] " + body.lstrip())
+    return TextParts(items, notes)
+
+
+def plain(doc_run: Sequence[Token]) -> str:
+    """Text without links or wrapping: for preheaders, teasers and search."""
+    parts = [inline_text(t.children or [], notes=False) for t in doc_run if t.type == "inline"]
+    return re.sub(r"\s+", " ", " ".join(parts)).strip()
+
+
+def first_sentences(text: str, limit: int = 100) -> str:
+    """The preheader default: whole sentences up to `limit` characters, else a cut at a word."""
+    sentences = re.split(r"(?<=[.!?…])\s+", text.strip())
+    out = ""
+    for sentence in sentences:
+        candidate = f"{out} {sentence}".strip()
+        if len(candidate) > limit:
+            break
+        out = candidate
+    if not out:
+        cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:–-")
+        out = cut + "…"
+    return out
