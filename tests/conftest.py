@@ -1,0 +1,72 @@
+"""Shared fixtures: a throwaway copy of the project, the CLI runner, and a real browser."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+sys.path.insert(0, str(ROOT / "benchmarks"))  # the issue generator lives with the benchmarks
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the project's config, layouts and example issues, safe to edit and build."""
+    dest = tmp_path / "project"
+    dest.mkdir()
+    shutil.copy(ROOT / "newsletter.toml", dest / "newsletter.toml")
+    shutil.copytree(ROOT / "layouts", dest / "layouts")
+    shutil.copytree(ROOT / "issues", dest / "issues")
+    (dest / "outbox").mkdir()
+    return dest
+
+
+@pytest.fixture
+def empty_project(project: Path) -> Path:
+    """The project with no issues, for tests that write their own."""
+    for path in (project / "issues").glob("*.md"):
+        path.unlink()
+    return project
+
+
+def krasse(project: Path, *args: str, **kwargs) -> Result:
+    """Run the real CLI in-process against `project`."""
+    from pipeline.cli import cli
+
+    return CliRunner().invoke(cli, ["-C", str(project), *args], catch_exceptions=False, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    """Debian's Chromium driven by Playwright; never a downloaded browser."""
+    if not CHROMIUM.exists():
+        pytest.skip("no browser: /usr/bin/chromium is not installed (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator:
+    context = browser.new_context()
+    pg = context.new_page()
+    yield pg
+    context.close()
