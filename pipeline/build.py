@@ -144,8 +144,10 @@ def build_one(issue: Issue, config: Config) -> Built:
         try:
             write_issue(built, config)
         except (PipelineError, OSError) as exc:
-            found = exc.findings if isinstance(exc, PipelineError) else [
-                Finding(display_path(issue.path), 0, "output-write", f"cannot write output: {exc}")
-            ]
+            found = (
+                exc.findings
+                if isinstance(exc, PipelineError)
+                else [Finding(display_path(issue.path), 0, "output-write", f"cannot write output: {exc}")]
+            )
             built.findings.extend(found)
     return built

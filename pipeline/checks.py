@@ -77,8 +77,13 @@ def rule_links(ctx: Context) -> list[Finding]:
         if not text:
             found.append(ctx.finding(line, "link-text-empty", f"link to {href} has no text", ERROR))
         elif text.lower().strip(" .:!→»") in VAGUE_LINK_TEXT:
-            found.append(ctx.finding(line, "link-text-vague", f"link text '{text}' says nothing out of context; "
-                                     "name what is behind the link"))
+            found.append(
+                ctx.finding(
+                    line,
+                    "link-text-vague",
+                    f"link text '{text}' says nothing out of context; name what is behind the link",
+                )
+            )
         if href.lower().startswith("http://"):
             found.append(ctx.finding(line, "http-link", f"{href} is not https; most sites serve https today"))
     return found
@@ -89,14 +94,26 @@ def rule_images(ctx: Context) -> list[Finding]:
     for _, children, i, line in _inline(ctx):
         tok = children[i]
         if tok.type == "image" and not (tok.content or "").strip():
-            found.append(ctx.finding(line, "img-alt", f"image {tok.meta.get('src') or tok.attrGet('src')} has no alt "
-                                     "text: screen readers and blocked images show nothing", ERROR))
+            found.append(
+                ctx.finding(
+                    line,
+                    "img-alt",
+                    f"image {tok.meta.get('src') or tok.attrGet('src')} has no alt "
+                    "text: screen readers and blocked images show nothing",
+                    ERROR,
+                )
+            )
     base = ctx.issue.path.parent
     for image in ctx.rendered.images:
         if not image.safe:
-            found.append(ctx.finding(image.line - 1, "img-path",
-                                     f"image path {image.src} leaves the issues folder; put it in issues/images/",
-                                     ERROR))
+            found.append(
+                ctx.finding(
+                    image.line - 1,
+                    "img-path",
+                    f"image path {image.src} leaves the issues folder; put it in issues/images/",
+                    ERROR,
+                )
+            )
         elif not (base / image.rel).is_file():
             found.append(ctx.finding(image.line - 1, "img-missing", f"image {image.src} not found", ERROR))
     return found
@@ -108,15 +125,22 @@ def rule_footnotes(ctx: Context) -> list[Finding]:
         tok = children[i]
         if tok.type == "text":
             for m in _UNDEFINED_REF.finditer(tok.content):
-                found.append(ctx.finding(line, "footnote-undefined",
-                                         f"footnote [^{m.group(1)}] is used but never defined", ERROR))
+                found.append(
+                    ctx.finding(
+                        line, "footnote-undefined", f"footnote [^{m.group(1)}] is used but never defined", ERROR
+                    )
+                )
     data = ctx.rendered.doc.env.get("footnotes", {})
     for note in data.get("list", {}).values():
         if note.get("count", 0) == 0 and "label" in note:
             line = _definition_line(ctx.issue.body, note["label"])
-            found.append(ctx.finding(line, "footnote-unused",
-                                     f"footnote [^{note['label']}] is defined but never referenced "
-                                     "(it is still printed in the notes)"))
+            found.append(
+                ctx.finding(
+                    line,
+                    "footnote-unused",
+                    f"footnote [^{note['label']}] is defined but never referenced (it is still printed in the notes)",
+                )
+            )
     return found
 
 
@@ -131,9 +155,14 @@ def rule_headings(ctx: Context) -> list[Finding]:
         for tok in run:
             if tok.type == "heading_open" and tok.markup in ("-", "=") and tok.map:
                 end = tok.map[1] - 1
-                found.append(ctx.finding(end, "setext-heading",
-                                         f"the '{tok.markup * 3}' line turns the paragraph above into a heading; "
-                                         "leave a blank line before it to separate items"))
+                found.append(
+                    ctx.finding(
+                        end,
+                        "setext-heading",
+                        f"the '{tok.markup * 3}' line turns the paragraph above into a heading; "
+                        "leave a blank line before it to separate items",
+                    )
+                )
     return found
 
 
@@ -142,11 +171,25 @@ def rule_preheader(ctx: Context) -> list[Finding]:
     text = ctx.rendered.preheader
     line = ctx.issue.line_of("preheader") - ctx.issue.body_line if ctx.issue.meta.preheader else 0
     if len(text) > limit:
-        return [Finding(ctx.name, line + ctx.issue.body_line, "preheader-length",
-                        f"preheader is {len(text)} characters; inboxes show about {limit}", WARNING)]
+        return [
+            Finding(
+                ctx.name,
+                line + ctx.issue.body_line,
+                "preheader-length",
+                f"preheader is {len(text)} characters; inboxes show about {limit}",
+                WARNING,
+            )
+        ]
     if len(text) < 25:
-        return [Finding(ctx.name, line + ctx.issue.body_line, "preheader-length",
-                        f"preheader is only {len(text)} characters; inboxes fill the rest with body text", WARNING)]
+        return [
+            Finding(
+                ctx.name,
+                line + ctx.issue.body_line,
+                "preheader-length",
+                f"preheader is only {len(text)} characters; inboxes fill the rest with body text",
+                WARNING,
+            )
+        ]
     return []
 
 
@@ -155,8 +198,15 @@ def rule_email(ctx: Context) -> list[Finding]:
         return []
     found = list(ctx.email.findings)
     if UNSUBSCRIBE not in ctx.email.html:
-        found.append(Finding("layouts/email.mjml.j2", 0, "unsubscribe-missing",
-                             f"the email has no {UNSUBSCRIBE} link: every newsletter needs one", ERROR))
+        found.append(
+            Finding(
+                "layouts/email.mjml.j2",
+                0,
+                "unsubscribe-missing",
+                f"the email has no {UNSUBSCRIBE} link: every newsletter needs one",
+                ERROR,
+            )
+        )
     return found
 
 

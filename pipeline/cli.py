@@ -50,7 +50,11 @@ def issue_args(paths: tuple[str, ...]) -> list[Path]:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
-    "-C", "--project", "root", default=".", type=click.Path(file_okay=False, exists=True),
+    "-C",
+    "--project",
+    "root",
+    default=".",
+    type=click.Path(file_okay=False, exists=True),
     help="Project folder (with newsletter.toml). Default: the current folder.",
 )
 @click.version_option(package_name="krasse-links")

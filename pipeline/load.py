@@ -203,7 +203,11 @@ def duplicate_numbers(issues: list[Issue]) -> list[Finding]:
             names = ", ".join(display_path(i.path) for i in same)
             for issue in same:
                 found.append(
-                    Finding(display_path(issue.path), issue.line_of("number"), "dup-number",
-                            f"number: {number} is used by {names}")
+                    Finding(
+                        display_path(issue.path),
+                        issue.line_of("number"),
+                        "dup-number",
+                        f"number: {number} is used by {names}",
+                    )
                 )
     return found

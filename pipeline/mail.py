@@ -91,11 +91,7 @@ def _context(issue: Issue, config: Config, rendered: Rendered, count: int, text:
         "date_de": german_date(issue.meta.date, config["newsletter.language"]),
         "preheader": rendered.preheader,
         "items": items if text else [Markup(i) for i in items[:count]],
-        "notes": (
-            rendered.text.notes_text()
-            if text
-            else Markup(rendered.html.notes_html(notes_count))
-        ),
+        "notes": (rendered.text.notes_text() if text else Markup(rendered.html.notes_html(notes_count))),
         "web_url": web_url,
         "continue_url": web_url if split and not text else "",
         "unsubscribe_url": UNSUBSCRIBE,
@@ -138,9 +134,14 @@ def build_email(issue: Issue, config: Config, rendered: Rendered) -> Email:
         return email
     if mode != "split":
         email.findings.append(
-            Finding(name, issue.line_of("number"), "clip-budget",
-                    f"email HTML is {email.bytes:,} bytes, over the budget of {budget:,}: Gmail will clip it "
-                    "(shorten it, or set 'clip: split')", WARNING)
+            Finding(
+                name,
+                issue.line_of("number"),
+                "clip-budget",
+                f"email HTML is {email.bytes:,} bytes, over the budget of {budget:,}: Gmail will clip it "
+                "(shorten it, or set 'clip: split')",
+                WARNING,
+            )
         )
         return email
     # Largest item count that fits: sizes grow with items, so a binary search is safe.
@@ -154,14 +155,24 @@ def build_email(issue: Issue, config: Config, rendered: Rendered) -> Email:
         else:
             high = mid - 1
     best.findings.append(
-        Finding(name, issue.line_of("number"), "clip-split",
-                f"email cut after item {best.items_sent} of {len(rendered.html.items)} to stay under "
-                f"{budget:,} bytes ({best.bytes:,}); the rest is linked to the web version", WARNING)
+        Finding(
+            name,
+            issue.line_of("number"),
+            "clip-split",
+            f"email cut after item {best.items_sent} of {len(rendered.html.items)} to stay under "
+            f"{budget:,} bytes ({best.bytes:,}); the rest is linked to the web version",
+            WARNING,
+        )
     )
     if best.bytes > budget:
         best.findings.append(
-            Finding(name, issue.line_of("number"), "clip-budget",
-                    f"even the intro alone is {best.bytes:,} bytes, over the budget of {budget:,}", WARNING)
+            Finding(
+                name,
+                issue.line_of("number"),
+                "clip-budget",
+                f"even the intro alone is {best.bytes:,} bytes, over the budget of {budget:,}",
+                WARNING,
+            )
         )
     best.timings = email.timings
     return best

@@ -20,7 +20,7 @@ date: {date}
 draft: true
 ---
 
-Willkommen bei Krasse Links No. {number}. 
+Willkommen bei Krasse Links No. {number}.
 
 ---
 

@@ -82,9 +82,7 @@ def inline_text(children: Sequence[Token], links: _Links | None = None, notes: b
 def _wrap(text: str, prefix: str = "", first: str | None = None) -> str:
     lines = []
     for part in text.split("\n"):
-        wrapped = textwrap.wrap(
-            part, WIDTH - len(prefix), break_long_words=False, break_on_hyphens=False
-        ) or [""]
+        wrapped = textwrap.wrap(part, WIDTH - len(prefix), break_long_words=False, break_on_hyphens=False) or [""]
         lines.extend(wrapped)
     first = prefix if first is None else first
     return "\n".join((first if i == 0 else prefix) + line for i, line in enumerate(lines)).rstrip() + "\n"
