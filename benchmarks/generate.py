@@ -297,7 +297,7 @@ LAST_NAMES: tuple[str, ...] = (
 OUTLETS: tuple[tuple[str, str], ...] = (
     ("im Magazin Netzlage", "netzlage"),
     ("in der Wochenzeitung Der Ostwind", "ostwind-zeitung"),
-    ("in ihrem Blog Randnotizen", "randnotizen"),
+    ("im Blog Randnotizen", "randnotizen"),
     ("beim Branchendienst Plattformpost", "plattformpost"),
     ("im Podcast Slow Compute", "slowcompute"),
     ("in der Fachzeitschrift Medienhefte", "medienhefte"),
@@ -311,8 +311,7 @@ OUTLETS: tuple[tuple[str, str], ...] = (
 
 TLDS: tuple[str, ...] = ("example.org", "example.com", "example.de", "example.net", "example.eu")
 
-# (nominative phrase for titles/intros, dative phrase after "über"/"zu" is avoided: we use
-# accusative after "über", which equals the nominative for these feminine/plural phrases)
+# Topics in the accusative, because they are only ever used after "über" and "um".
 TOPICS: tuple[str, ...] = (
     "die Plattformökonomie",
     "die Überwachung im Alltag",
@@ -480,7 +479,7 @@ TITLES: tuple[str, ...] = (
 INTROS: tuple[str, ...] = (
     "Schnallt euch an, heute geht es um „{topic}“ – und darum, wer am Ende die Rechnung zahlt.",
     "Holt euch einen Kaffee, heute sortieren wir „{topic}“ und ein paar Trümmer drumherum.",
-    "Heute mit „{topic}“, einigen Zahlen, die größer sind, als sie aussehen, und einem Nachtrag.",
+    "Heute geht es um „{topic}“, um Zahlen, die größer sind, als sie aussehen, und um Beton.",
     "Draußen wird es früher dunkel, und drinnen reden wir über „{topic}“ – passt irgendwie.",
 )
 
@@ -604,6 +603,8 @@ class _Writer:
         s2 = self.subject()
         v2, r2 = rng.choice(PREDICATES)
         shape = rng.randrange(12)
+        if angle and shape in (9, 11):  # these shapes do not use the subject
+            shape = 0
         if shape in (0, 1):
             return f"{_capitalize(s1)} {v1} {r1}."
         if shape == 2:
@@ -625,8 +626,6 @@ class _Writer:
             return f"In den Pressemitteilungen heißt das „{buzz}“, im Alltag schlicht {plain}."
         if shape == 10:
             return f"Man kann lange streiten, ob {s1} {r1} {v1}, aber {s2} {v2} {r2}."
-        if angle:
-            return f"{_capitalize(s1)} {v1} {r1}."
         return rng.choice(REMARKS)
 
     def person(self) -> tuple[str, str]:
@@ -698,7 +697,7 @@ class _Writer:
     def extra_link(self) -> _Prose:
         rng = self.rng
         where, slug = rng.choice(OUTLETS)
-        sentence = f"Dazu passt {self.link(slug, rng.choice(TOPICS))} {where}."
+        sentence = f"Dazu lohnt ein Blick auf {self.link(slug, rng.choice(TOPICS))} {where}."
         paragraph = self.prose(1, 3)
         paragraph.sentences.insert(rng.randint(0, len(paragraph.sentences)), sentence)
         return paragraph
@@ -712,7 +711,7 @@ class _Writer:
                 topic = rng.choice(TOPICS)
                 parts.append(
                     f"Wer es genauer wissen will, findet {where} "
-                    f"[Hintergründe zu {topic}]({self.url(slug, topic)})."
+                    f"[Hintergründe über {topic}]({self.url(slug, topic)})."
                 )
             parts.extend(self.sentence() for _ in range(rng.randint(1, 2)))
         return f"[^{number}]: " + " ".join(parts)
