@@ -8,12 +8,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from markdown_it.token import Token
 
 from pipeline.config import Config
 from pipeline.errors import ERROR, WARNING, Finding, display_path
 from pipeline.mail import UNSUBSCRIBE, Email
+from pipeline.markdown import MAX_NESTING
 from pipeline.model import Issue
 from pipeline.render import Rendered
 
@@ -110,12 +112,12 @@ def rule_images(ctx: Context) -> list[Finding]:
                 ctx.finding(
                     image.line - 1,
                     "img-path",
-                    f"image path {image.src} leaves the issues folder; put it in issues/images/",
+                    f"image path {unquote(image.src)} leaves the issues folder; put it in issues/images/",
                     ERROR,
                 )
             )
         elif not (base / image.rel).is_file():
-            found.append(ctx.finding(image.line - 1, "img-missing", f"image {image.src} not found", ERROR))
+            found.append(ctx.finding(image.line - 1, "img-missing", f"image {unquote(image.src)} not found", ERROR))
     return found
 
 
@@ -145,7 +147,7 @@ def rule_footnotes(ctx: Context) -> list[Finding]:
 
 
 def _definition_line(body: str, label: str) -> int:
-    m = re.search(rf"^\s*\[\^{re.escape(label)}\]:", body, re.M)
+    m = re.search(rf"^[ \t]*\[\^{re.escape(label)}\]:", body, re.M)  # not \s: it would start on a blank line
     return body[: m.start()].count("\n") if m else 0
 
 
@@ -164,6 +166,19 @@ def rule_headings(ctx: Context) -> list[Finding]:
                     )
                 )
     return found
+
+
+def rule_nesting(ctx: Context) -> list[Finding]:
+    return [
+        ctx.finding(
+            line,
+            "nesting-depth",
+            f"quotes and lists are nested more than {MAX_NESTING} levels deep here; "
+            "the text from this line on would be lost, so flatten the nesting",
+            ERROR,
+        )
+        for line in ctx.rendered.doc.too_deep[:1]
+    ]
 
 
 def rule_preheader(ctx: Context) -> list[Finding]:
@@ -215,6 +230,7 @@ RULES: dict[str, Callable[[Context], list[Finding]]] = {
     "images": rule_images,
     "footnotes": rule_footnotes,
     "headings": rule_headings,
+    "nesting": rule_nesting,
     "preheader": rule_preheader,
     "email": rule_email,
 }
@@ -223,7 +239,7 @@ RULE_IDS = [
     "fm-yaml", "fm-type", "fm-missing", "fm-unknown", "fm-duplicate", "file-empty", "file-encoding",
     "file-size", "body-empty", "dup-number", "link-text-empty", "link-text-vague", "http-link",
     "img-alt", "img-missing", "img-path", "footnote-undefined", "footnote-unused", "setext-heading",
-    "preheader-length", "clip-budget", "clip-split", "unsubscribe-missing",
+    "nesting-depth", "preheader-length", "clip-budget", "clip-split", "unsubscribe-missing",
 ]  # fmt: skip
 
 

@@ -8,7 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+import threading
+import time
+import webbrowser
 from pathlib import Path
+from urllib.parse import quote
 
 import click
 from rich.console import Console
@@ -139,6 +143,166 @@ def new(ctx: click.Context, title: str, day: dt.datetime | None) -> None:
     except PipelineError as exc:
         fail(exc.findings)
     console.print(f"created {path.relative_to(config.root)}")
+
+
+def _print_outcomes(outcomes: list) -> None:
+    """One line per rebuilt issue; failures in red, one line per error with file:line."""
+    stamp = time.strftime("%H:%M:%S")
+    for o in outcomes:
+        if o.removed:
+            console.print(f"{stamp} {escape(o.stem)}: removed")
+        elif o.errors:
+            for f in o.errors:
+                err_console.print(f"[red]{stamp} {escape(o.stem)}: {escape(str(f))}[/red]")
+        else:
+            plural = "s" if o.warnings != 1 else ""
+            console.print(f"{stamp} {escape(o.stem)}: {o.ms:.0f} ms, {o.bytes:,} bytes, {o.warnings} warning{plural}")
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(dir_okay=False, exists=True))
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="0: any free port.")
+@click.option("--host", default=None, help="Address to serve on (default 127.0.0.1); say it to allow others.")
+@click.option("--open/--no-open", "open_browser", default=False, help="Open the preview in the web browser.")
+@click.pass_context
+def watch(ctx: click.Context, path: str | None, port: int, host: str | None, open_browser: bool) -> None:
+    """Live preview: build every issue (drafts too), serve it, rebuild and repaint on every save.
+
+    Watches issues/, layouts/ and newsletter.toml. PATH is an issue to open first. Ctrl-C stops.
+    """
+    from pipeline.preview import Preview
+
+    open_config(ctx)  # a broken config at the start stops here, with file:line
+    try:
+        preview = Preview(
+            ctx.obj["root"], host or "127.0.0.1", port, explicit_host=host is not None, report=_print_outcomes
+        )
+    except PipelineError as exc:
+        fail(exc.findings)
+    print_findings(preview.warnings)
+    try:
+        preview.start()
+    except OSError as exc:
+        preview.stop()
+        where = escape(f"{host or '127.0.0.1'}:{port}")
+        err_console.print(f"[red]cannot start the preview on {where}: {escape(str(exc))}[/red]")
+        sys.exit(1)
+    url = preview.url + (f"issue/{quote(Path(path).stem)}/" if path else "")
+    console.print(f"preview on {url} (watching issues/, layouts/, newsletter.toml; Ctrl-C stops)")
+    if open_browser:
+        webbrowser.open(url)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        preview.stop()
+    console.print("preview stopped")
+
+
+@cli.command()
+@click.argument("issue", metavar="PATH|NUMBER")
+@click.option("--esp", help="Mailing-service profile (default: export.esp); see README, section Export.")
+@click.option("--out", type=click.Path(file_okay=False), help="Write to DIR/<issue>/<esp>/ instead of the outbox.")
+@click.option("--force", is_flag=True, help="Replace an export that was edited by hand.")
+@click.option("--drafts", is_flag=True, help="Allow an issue with draft: true.")
+@click.option("--to", help="`To` of email.eml (default: export.to, or a placeholder reader).")
+@click.option(
+    "--hosted-copy/--archive-link",
+    default=None,
+    help="Link the web version to the service's hosted copy, or to the archive page (default: profile).",
+)
+@click.pass_context
+def export(
+    ctx: click.Context,
+    issue: str,
+    esp: str | None,
+    out: str | None,
+    force: bool,
+    drafts: bool,
+    to: str | None,
+    hosted_copy: bool | None,
+) -> None:
+    """Export one issue for a mailing service: email.html, email.txt, email.eml, meta.json, images/, zip.
+
+    Refuses (exit 1) a draft, a missing subject or image, a missing unsubscribe link, or an email over
+    the clip budget. Re-exporting writes only what changed.
+    """
+    from pipeline.export import export_issue
+
+    config = open_config(ctx)
+    try:
+        done = export_issue(config, issue, esp, Path(out) if out else None, force, drafts, to, hosted_copy)
+    except PipelineError as exc:
+        fail(exc.findings)
+    print_findings(done.findings)
+    state = "written" if done.changed else "unchanged"
+    console.print(f"{done.issue.stem} for {done.profile.name}: {state} → {done.folder} and {done.zip_path.name}")
+
+
+@cli.command("send-test")
+@click.argument("issue", metavar="PATH|NUMBER")
+@click.option("--to", "to", multiple=True, required=True, help="Test address; repeat for more. Only these get it.")
+@click.option("--esp", help="Mailing-service profile of the export to send (default: export.esp).")
+@click.option("--force", is_flag=True, help="Replace an export that was edited by hand.")
+@click.option("--drafts", is_flag=True, help="Allow an issue with draft: true.")
+@click.pass_context
+def send_test(ctx: click.Context, issue: str, to: tuple[str, ...], esp: str | None, force: bool, drafts: bool) -> None:
+    """Export the issue (same checks as export) and send its email.eml to the --to addresses over SMTP.
+
+    SMTP settings come from [smtp] in newsletter.toml; the password only from the environment
+    variable named by smtp.password_env.
+    """
+    from pipeline.sendtest import send_test as send
+
+    config = open_config(ctx)
+    try:
+        eml, reply = send(config, issue, list(to), esp, force, drafts)
+    except PipelineError as exc:
+        fail(exc.findings)
+    console.print(f"sent {eml} to {', '.join(to)}; server replied: {escape(reply)}")
+
+
+@cli.command()
+@click.option("--out", type=click.Path(file_okay=False), help="Site folder (default: archive.out).")
+@click.option("--base-url", help="Public URL of the site (default: newsletter.base_url).")
+@click.option("--drafts", is_flag=True, help="Include issues with draft: true.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
+@click.pass_context
+def archive(ctx: click.Context, out: str | None, base_url: str | None, drafts: bool, quiet: bool) -> None:
+    """Build the web archive: a page per issue, index with search, feed.xml, sitemap.xml.
+
+    Only what changed is rewritten. If any issue or layout has an error, nothing is
+    written and the previous site stays as it was (exit 1).
+    """
+    from rich.progress import Progress
+
+    from pipeline.archive import build_archive
+    from pipeline.config import SCHEMA, Config, Invalid
+
+    config = open_config(ctx)
+    if base_url is not None:
+        try:
+            url = SCHEMA["newsletter.base_url"].validate(base_url)
+        except Invalid as exc:
+            raise click.BadParameter(str(exc), param_hint="--base-url") from None
+        config = Config(config.root, {**config.values, "newsletter.base_url": url}, config.warnings)
+    with Progress(console=console, transient=True, disable=quiet or not console.is_terminal) as bar:
+        task = bar.add_task("Ausgaben", total=None)
+        result = build_archive(
+            config, Path(out) if out else None, drafts, lambda done, total: bar.update(task, completed=done, total=total)
+        )
+    print_findings(result.findings)
+    if not result.ok:
+        err_console.print("[red]archive not written: fix the errors above; the previous site is unchanged[/red]")
+        sys.exit(1)
+    if not quiet:
+        where = result.out.relative_to(config.root) if result.out.is_relative_to(config.root) else result.out
+        console.print(
+            f"archive: {result.issues} issue(s), {result.rendered} page(s) rendered, {len(result.written)} file(s) "
+            f"written, {len(result.removed)} removed, search index {result.search_bytes / 1024:,.0f} KB, "
+            f"{result.seconds * 1000:,.0f} ms → {where}/index.html"
+        )
 
 
 def main() -> None:

@@ -136,10 +136,17 @@ SCHEMA: dict[str, Option] = {
     "smtp.password_env": Option(
         _env_name, "KRASSE_SMTP_PASSWORD", doc="Environment variable that holds the SMTP password."
     ),
+    "smtp.timeout": Option(_positive_int, 30, doc="Seconds to wait for the SMTP server before giving up."),
+    "smtp.cafile": Option(
+        _string, "", doc="PEM file of extra CA certificates to trust (a self-signed test server); empty: system CAs."
+    ),
     "export.esp": Option(_nonempty, "generic", doc="Default mailing service profile for `krasse export`."),
     "export.to": Option(_string, "", doc="`To` header of exported `.eml` files; defaults to a placeholder."),
     "archive.out": Option(_nonempty, "outbox/archive", doc="Output folder of `krasse archive`."),
     "archive.title": Option(_string, "", doc="Title of the archive index; defaults to `newsletter.name`."),
+    "archive.feed_entries": Option(
+        _positive_int, 20, doc="How many of the newest issues `feed.xml` carries, each with its full text."
+    ),
 }
 
 

@@ -23,6 +23,23 @@ MAX_BYTES = 8 * 1024 * 1024
 _HANDLER = YAMLHandler()
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader, except that `date: 2026-13-40` stays text for the date check to explain.
+
+    PyYAML's own timestamp constructor raises a bare ValueError there, not a YAMLError.
+    """
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+
 class _Bad(ValueError):
     pass
 
@@ -133,11 +150,20 @@ def parse_issue(text: str, path: Path) -> tuple[Issue | None, list[Finding]]:
     offset = 1  # PyYAML counts from 0; the block starts with the newline after the first ---
     try:
         lines, findings = _node_lines(fm, name, offset)
-        data = yaml.safe_load(fm)
+        data = yaml.load(fm, Loader=_Loader)  # a SafeLoader subclass: no arbitrary objects
+    except RecursionError:
+        return None, [Finding(name, 1, "fm-yaml", "front matter is nested too deeply to read")]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + offset if mark else 1
+        context = getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
+        line = mark.line + offset if mark else 1
+        if mark is not None and ("end of stream" in problem or "<stream end>" in problem):
+            # An unclosed quote or bracket: the end of the block says little; where it opened, or
+            # the last line written, says more.
+            last = len(fm.rstrip().split("\n")) - 1 + offset
+            line = context.line + offset if context is not None and context.line < mark.line else min(line, last)
+            problem = f"{exc.context}: {problem}" if getattr(exc, "context", None) else problem
         return None, [Finding(name, line, "fm-yaml", f"front matter is not valid YAML: {problem}")]
     if data is None:
         data = {}

@@ -144,9 +144,19 @@ def build_email(issue: Issue, config: Config, rendered: Rendered) -> Email:
             )
         )
         return email
-    # Largest item count that fits: sizes grow with items, so a binary search is safe.
-    low, high = 1, len(rendered.html.items) - 1
+    # Largest item count that fits: sizes grow with items, so a search is safe. Gallop up from the
+    # intro (1, 2, 4, …) before bisecting, so a huge issue never renders its huge halves.
+    low, high = 2, len(rendered.html.items) - 1
     best = render_email(issue, config, rendered, 1)
+    step = 2
+    while best.bytes <= budget and step <= high:
+        candidate = render_email(issue, config, rendered, step)
+        if candidate.bytes > budget:
+            high = step - 1
+            break
+        best, low, step = candidate, step + 1, step * 2
+    if best.bytes > budget:
+        high = 0  # not even the intro fits: nothing to search
     while low <= high:
         mid = (low + high) // 2
         candidate = render_email(issue, config, rendered, mid)

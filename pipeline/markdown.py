@@ -54,7 +54,9 @@ ALLOWED_ATTRIBUTES = {
 }
 ALLOWED_STYLE = {"text-align"}
 
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
+# The whole name, up to what ends a tag name for a browser: `<Bärbel>` is `bärbel`, not `<b>`.
+_TAG = re.compile(r"<(/?)([A-Za-z][^\s/>]*)")
+MAX_NESTING = 100  # quotes and lists inside each other; deeper is reported, never silently cut
 
 
 def is_known_tag(text: str) -> bool:
@@ -90,9 +92,22 @@ def _html_block_known(state, start_line: int, end_line: int, silent: bool) -> bo
 
 
 def _html_inline_known(state, silent: bool) -> bool:
-    if not is_known_tag(state.src[state.pos : state.pos + 64]):
+    ahead = state.src[state.pos : state.pos + 64]
+    if not (is_known_tag(ahead) or ahead.startswith("<!--")):
         return False  # left to the text rule, rendered as `&lt;Moment&gt;`
-    return html_inline(state, silent)
+    return html_inline(state, silent)  # a comment is the author's note to self: nh3 drops it like a block one
+
+
+def _guard_nesting(md: MarkdownIt) -> None:
+    """markdown-it drops everything past `maxNesting` without a word; remember where that happens."""
+    tokenize = md.block.tokenize
+
+    def guarded(state, start_line: int, end_line: int) -> None:
+        if state.level >= state.md.options.maxNesting and state.skipEmptyLines(start_line) < end_line:
+            state.env.setdefault("too_deep", []).append(state.skipEmptyLines(start_line))  # 0-based body line
+        tokenize(state, start_line, end_line)
+
+    md.block.tokenize = guarded
 
 
 def _footnote_orphans(state) -> None:
@@ -129,7 +144,8 @@ def _render_footnote_anchor(self, tokens, idx, options, env) -> str:
 
 @lru_cache(maxsize=1)
 def parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": True, "typographer": False, "xhtmlOut": False})
+    md = MarkdownIt("commonmark", {"html": True, "typographer": False, "xhtmlOut": False, "maxNesting": MAX_NESTING})
+    _guard_nesting(md)
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin, inline=False)
     md.block.ruler.at("html_block", _html_block_known, {"alt": ["paragraph", "reference", "blockquote"]})
@@ -157,6 +173,11 @@ class Document:
     @property
     def footnote_count(self) -> int:
         return len(self.env.get("footnotes", {}).get("list", {}))
+
+    @property
+    def too_deep(self) -> list[int]:
+        """0-based body lines whose text markdown-it left out: nested deeper than MAX_NESTING."""
+        return sorted(set(self.env.get("too_deep", ())))
 
 
 def parse(body: str) -> Document:

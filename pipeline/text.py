@@ -22,9 +22,31 @@ WIDTH = 72
 LI = "\x01"  # marks list-item blocks until they are joined
 
 
+_BR = re.compile(r"<br\b[^>]*>", re.I)
+_IMG = re.compile(r"<img\b[^>]*>", re.I)
+_ALT = re.compile(r"""\balt\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+# Where a browser starts a new line: the words on either side must not run together.
+_BLOCK_EDGE = re.compile(
+    r"(?=</?(?:address|article|aside|blockquote|caption|dd|details|dialog|div|dl|dt|fieldset|figcaption|figure|"
+    r"footer|h[1-6]|header|hr|li|main|nav|ol|option|p|pre|section|summary|table|td|th|tr|ul)\b)",
+    re.I,
+)
+
+
+def _alt_text(m: re.Match) -> str:
+    alt = _ALT.search(m.group(0))
+    text = next((g for g in alt.groups() if g is not None), "") if alt else ""
+    return f"[Bild: {text}]" if text.strip() else "[Bild]"
+
+
 def _strip_tags(raw: str) -> str:
-    """Raw HTML in the source: keep its words, drop its tags (scripts and styles go entirely)."""
-    return html.unescape(nh3.clean(escape_unknown_tags(raw), tags=set()))
+    """Raw HTML in the source: keep its words, drop its tags (scripts and styles go entirely).
+
+    Line breaks and block edges become white space and images their alt text, so no two words
+    run together and no alt text is lost.
+    """
+    raw = _BLOCK_EDGE.sub(" ", _IMG.sub(_alt_text, _BR.sub("\n", escape_unknown_tags(raw))))
+    return html.unescape(nh3.clean(raw, tags=set()))
 
 
 @dataclass

@@ -29,6 +29,7 @@ class IssueView:
     html: str | None = None  # preview copy: image URLs point at this server
     text: str | None = None
     bytes: int = 0
+    budget: int = 0  # the clip budget the bytes were measured against
     images: frozenset[str] = frozenset()  # image paths below outbox/<stem>/ the server may send
     out_dir: Path | None = None
     warnings: tuple[Finding, ...] = ()

@@ -1,0 +1,73 @@
+"""`.krasse-archive.json`: what the last build wrote, from which inputs, and what it learnt.
+
+Per output file: the hash of its inputs, so a rebuild renders only what changed. Per issue
+file: the source hash and the data the index, search and feed need (title, date, teaser,
+words, …), so a no-op rebuild does not parse unchanged Markdown. Everything cached is tied to
+the `site` hash (config, archive layouts, pipeline code); when that moves the cache is ignored,
+but the list of outputs is still used to remove what is no longer wanted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.config import Config
+
+NAME = ".krasse-archive.json"
+FORMAT = 1
+PACKAGE = Path(__file__).resolve().parent.parent
+# The code that shapes archive pages: a change here must rebuild them.
+CODE = ("archive/*.py", "markdown.py", "text.py", "images.py", "model.py", "load.py", "render.py", "mail.py")
+
+
+def digest(*parts: Any) -> str:
+    """Short content hash of anything JSON can write (bytes are hashed as they are)."""
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        h.update(part if isinstance(part, bytes) else json.dumps(part, ensure_ascii=False, sort_keys=True).encode())
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def site_hash(config: Config) -> str:
+    """Inputs every page shares: config values, the archive layouts and the pipeline's code."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"format {FORMAT}\n{config.fingerprint()}\n".encode())
+    layouts = sorted(config.layouts_dir.glob("archive*")) if config.layouts_dir.is_dir() else []
+    code = sorted(p for pattern in CODE for p in PACKAGE.glob(pattern))
+    for path in [*layouts, *code]:
+        h.update(path.name.encode() + b"\x00" + path.read_bytes() + b"\x00")
+    return h.hexdigest()
+
+
+@dataclass
+class Manifest:
+    site: str = ""
+    outputs: dict[str, str] = field(default_factory=dict)  # path below the site → input hash
+    issues: dict[str, dict] = field(default_factory=dict)  # file name in issues/ → cached data
+    images: dict[str, list[int]] = field(default_factory=dict)  # rel → [size, mtime_ns] of the source
+
+    def to_json(self) -> str:
+        data = {"format": FORMAT, "site": self.site, "outputs": self.outputs, "issues": self.issues,
+                "images": self.images}
+        return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+def load(out: Path) -> Manifest:
+    """The last build's manifest; an empty one when missing, unreadable or of another format."""
+    try:
+        data = json.loads((out / NAME).read_text("utf-8"))
+    except (OSError, ValueError):
+        return Manifest()
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return Manifest()
+    return Manifest(
+        site=str(data.get("site", "")),
+        outputs=dict(data.get("outputs", {})),
+        issues=dict(data.get("issues", {})),
+        images=dict(data.get("images", {})),
+    )

@@ -1,0 +1,160 @@
+"""One issue → its web page, its snippet text and what the index, search and feed need.
+
+Pure apart from reading the layouts: `render_issue` takes an `Issue` and the site's settings
+and returns strings. It parses the Markdown itself (`pipeline.markdown.parse` + `render_html`)
+instead of calling `pipeline.render.render`, which also renders the email's plain-text
+alternative: profiling showed that to be a third of the time, and the archive never needs it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from markupsafe import Markup
+
+from pipeline.archive.feed import absolute_anchors
+from pipeline.archive.search import index_words, text_js
+from pipeline.config import Config
+from pipeline.errors import Finding, PipelineError, display_path
+from pipeline.images import local_images, url_for
+from pipeline.mail import environment, render_layout
+from pipeline.markdown import parse, render_html
+from pipeline.model import Issue, german_date
+from pipeline.text import first_sentences, plain
+
+TEASER_LENGTH = 220
+
+
+@dataclass(frozen=True)
+class Site:
+    """The settings pages need, as a small picklable value (worker processes get a copy)."""
+
+    name: str
+    title: str
+    description: str
+    language: str
+    brand: str
+    base_url: str
+    imprint: str
+    preheader_length: int
+    layouts: Path
+
+    @classmethod
+    def from_config(cls, config: Config) -> Site:
+        return cls(
+            name=config["newsletter.name"],
+            title=config["archive.title"],
+            description=config["newsletter.description"],
+            language=config["newsletter.language"],
+            brand=config["newsletter.brand_color"],
+            base_url=config["newsletter.base_url"],
+            imprint=config["footer.imprint"],
+            preheader_length=config["email.preheader_length"],
+            layouts=config.layouts_dir,
+        )
+
+    def issue_url(self, number: int) -> str:
+        return f"{self.base_url}/{number}/"
+
+    def context(self, root: str) -> dict:
+        """What every archive layout gets; `root` leads from the page to the site root."""
+        return {
+            "site": {
+                "name": self.name,
+                "title": self.title,
+                "description": self.description,
+                "language": self.language,
+                "brand": self.brand,
+                "base_url": self.base_url,
+                "imprint": self.imprint,
+                "feed_url": f"{self.base_url}/feed.xml",
+            },
+            "root": root,
+        }
+
+    def date_de(self, day: dt.date) -> str:
+        return german_date(day, self.language)
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    number: int
+    title: str
+
+
+@dataclass
+class Summary:
+    """Per-issue data the index, search and feed are made of (cached in the manifest)."""
+
+    teaser: str
+    description: str
+    words: str
+    images: list[str] = field(default_factory=list)  # rel paths below issues/
+    feed: str = ""  # full HTML with absolute URLs, only for issues in the feed
+
+
+@dataclass
+class IssuePage:
+    html: str
+    text_js: str
+    summary: Summary
+
+
+def render_page(env_dir: Path, name: str, context: dict) -> str:
+    return render_layout(environment(env_dir), name, context)
+
+
+def render_issue(
+    issue: Issue, site: Site, prev: Neighbour | None, next_: Neighbour | None, feed: bool
+) -> IssuePage:
+    """The page at `<number>/index.html`; raises PipelineError (layout file:line) on layout errors."""
+    doc = parse(issue.body)
+    images = local_images([t for run in doc.items for t in run] + doc.notes)
+    fragments = render_html(doc, lambda src: url_for(src, ".."))
+    texts = [plain(run) for run in doc.items]
+    notes_text = plain(doc.notes)
+    intro = texts[0] if texts else ""
+    description = issue.meta.preheader or first_sentences(intro, site.preheader_length)
+    first_image = next((i.rel for i in images if i.safe), "")
+    url = site.issue_url(issue.number)
+    context = site.context("../") | {
+        "issue": issue.meta,
+        "date_de": site.date_de(issue.meta.date),
+        "url": url,
+        "description": description,
+        "og_image": url_for(first_image, site.base_url) if first_image else "",
+        "items": [Markup(item) for item in fragments.items],
+        "notes": Markup(fragments.notes_html()),
+        "prev": prev,
+        "next": next_,
+    }
+    html = render_page(site.layouts, "archive-issue.html.j2", context)
+    feed_html = ""
+    if feed:
+        absolute = render_html(doc, lambda src: url_for(src, site.base_url))
+        body = "\n<hr>\n".join(absolute.items) + ("\n<hr>\n" + absolute.notes_html() if absolute.notes else "")
+        feed_html = absolute_anchors(body, url)
+    meta = issue.meta
+    summary = Summary(
+        teaser=first_sentences(intro, TEASER_LENGTH) if intro else "",
+        description=description,
+        words=index_words(" ".join([meta.title, *meta.tags, *texts, notes_text])),
+        images=sorted({i.rel for i in images if i.safe}),
+        feed=feed_html,
+    )
+    return IssuePage(html=html, text_js=text_js(issue.number, [*texts, notes_text]), summary=summary)
+
+
+def render_issue_safely(
+    issue: Issue, site: Site, prev: Neighbour | None, next_: Neighbour | None, feed: bool
+) -> IssuePage | list[Finding]:
+    """For worker processes: problems come back as findings naming the issue, never as exceptions."""
+    name = display_path(issue.path)
+    try:
+        return render_issue(issue, site, prev, next_, feed)
+    except PipelineError as exc:
+        return [*exc.findings, Finding(name, 0, "archive-page", "its archive page could not be rendered")]
+    except Exception as exc:  # a bug must still name the issue, not end in a traceback
+        return [Finding(name, 0, "archive-page", f"cannot render the archive page: {type(exc).__name__}: {exc}")]

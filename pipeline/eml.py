@@ -1,0 +1,97 @@
+"""The exported message as an RFC 5322 `.eml`, built with the stdlib `email` package.
+
+Everything that usually varies per run is derived from the content instead: the Date is the issue's
+send date at 07:00 Berlin time, the Message-ID and the MIME boundary come from a hash of the message,
+so two exports of the same issue are byte-identical.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, getaddresses
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pipeline.errors import Finding, PipelineError
+
+SEND_HOUR = 7
+TIMEZONE = "Europe/Berlin"
+PLACEHOLDER_TO = "Leserin <leserin@example.invalid>"
+_ADDR = re.compile(r"[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:]+")
+
+
+@dataclass(frozen=True)
+class Headers:
+    subject: str
+    from_name: str
+    from_addr: str
+    reply_to: str
+    to: str  # a header value: one or more addresses, with or without display names
+    day: dt.date
+    id_prefix: str  # e.g. "krasse-links-41"
+    unsubscribe_url: str = ""  # https endpoint: enables RFC 8058 one-click
+
+
+def send_date(day: dt.date) -> dt.datetime:
+    try:
+        zone = ZoneInfo(TIMEZONE)
+    except ZoneInfoNotFoundError:
+        raise PipelineError(
+            Finding("email.eml", 0, "eml-timezone", f"time zone {TIMEZONE} unknown: install the tzdata package")
+        ) from None
+    return dt.datetime(day.year, day.month, day.day, SEND_HOUR, tzinfo=zone)
+
+
+def parse_recipients(value: str, where: str = "--to") -> list[tuple[str, str]]:
+    """(display name, address) pairs; a clear finding for anything that is not a plain address."""
+    pairs = getaddresses([value])
+    bad = [addr or value for _, addr in pairs if not _ADDR.fullmatch(addr)]
+    if not pairs or bad:
+        raise PipelineError(
+            Finding(
+                where,
+                0,
+                "eml-address",
+                f"not an e-mail address: {', '.join(bad) or value!r} (expected name@example.org)",
+            )
+        )
+    return pairs
+
+
+def _address(name: str, addr: str) -> Address:
+    local, _, domain = addr.rpartition("@")
+    return Address(display_name=name, username=local, domain=domain)
+
+
+def list_unsubscribe(headers: Headers) -> str:
+    """The https endpoint (when configured) and a mailto to the sender with subject "unsubscribe"."""
+    links = [f"<{headers.unsubscribe_url}>"] if headers.unsubscribe_url.startswith("https://") else []
+    links.append(f"<mailto:{headers.from_addr}?subject=unsubscribe>")
+    return ", ".join(links)
+
+
+def build_eml(headers: Headers, text: str, html: str) -> bytes:
+    """multipart/alternative, text/plain first, UTF-8 quoted-printable, CRLF: lines stay under 998."""
+    digest = hashlib.sha256(json.dumps([asdict(headers), text, html], default=str).encode("utf-8")).hexdigest()
+    domain = headers.from_addr.rpartition("@")[2]
+    msg = EmailMessage(policy=SMTP)
+    msg["From"] = _address(headers.from_name, headers.from_addr)
+    msg["Reply-To"] = _address("", headers.reply_to)
+    msg["To"] = [_address(name, addr) for name, addr in parse_recipients(headers.to)]
+    msg["Subject"] = headers.subject
+    msg["Date"] = format_datetime(send_date(headers.day))
+    msg["Message-ID"] = f"<{headers.id_prefix}.{digest[:16]}@{domain}>"
+    msg["List-Unsubscribe"] = list_unsubscribe(headers)
+    if headers.unsubscribe_url.startswith("https://"):
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    # "=_" never occurs in quoted-printable bodies, so this boundary cannot clash with the content.
+    msg.set_boundary(f"=_krasse_{digest[:32]}")
+    return msg.as_bytes()

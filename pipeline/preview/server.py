@@ -1,0 +1,300 @@
+"""The preview's HTTP side: pages, the email frames, and one event stream per browser tab.
+
+It serves only what the preview state holds and its own two assets. Routes are matched on the
+raw request path, segment by segment; a stem is a key of the state, an image a member of the
+issue's own image list, so no request can name a file the server did not produce.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import json
+import logging
+import socket
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, quote, unquote
+
+import jinja2
+from babel.numbers import format_decimal, format_percent
+
+from pipeline.errors import Finding
+from pipeline.model import german_date
+from pipeline.output import inside
+from pipeline.preview.state import IssueView, PreviewState
+from pipeline.preview.variants import VIEWS, email_view
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+ASSETS = {"preview.js": "text/javascript; charset=utf-8", "preview.css": "text/css; charset=utf-8"}
+IMAGE_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".svg": "image/svg+xml",
+    ".avif": "image/avif",
+}
+LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
+NOT_FOUND = b"Nicht gefunden.\n"  # German: the author reads it
+KEEPALIVE = 15.0  # seconds between comment lines on an idle event stream (finds closed tabs)
+
+
+@dataclass(frozen=True)
+class Route:
+    kind: str  # index | events | asset | redirect | page | email | text | status | file
+    stem: str = ""
+    name: str = ""  # asset name, or image path below the issue's output folder
+    view: str = "light"
+
+
+_ISSUE_FILES = {"": "page", "email.html": "email", "email.txt": "text", "status.json": "status"}
+
+
+def _segment(raw: str) -> str | None:
+    """One decoded path segment, or None when it could climb or smuggle a separator."""
+    text = unquote(raw, errors="strict") if "%" in raw else raw
+    if text in (".", "..") or any(c in text for c in "/\\\x00"):
+        return None
+    return text
+
+
+def route(raw_path: str) -> Route | None:
+    """Map a raw request target to a route; None means 404."""
+    path, _, query = raw_path.partition("?")
+    if not path.startswith("/") or "\\" in path:
+        return None
+    try:
+        parts = [_segment(p) for p in path[1:].split("/")]
+    except UnicodeDecodeError:
+        return None
+    if any(p is None for p in parts):
+        return None
+    segs: list[str] = parts  # type: ignore[assignment]
+    view = parse_qs(query).get("view", ["light"])[0]
+    match segs:
+        case [""]:
+            return Route("index")
+        case ["events"]:
+            return Route("events")
+        case ["assets", name] if name in ASSETS:
+            return Route("asset", name=name)
+        case ["issue", stem] if stem:
+            return Route("redirect", stem=stem)
+        case ["issue", stem, file] if stem and file in _ISSUE_FILES:
+            return Route(_ISSUE_FILES[file], stem=stem, view=view if view in VIEWS else "light")
+        case ["issue", stem, "files", *rest] if stem and rest and all(rest):
+            return Route("file", stem=stem, name="/".join(rest))
+    return None
+
+
+def is_loopback(host: str) -> bool:
+    """True when every address the name resolves to is on this machine."""
+    if host.strip("[]") in LOOPBACK_NAMES:
+        return True
+    try:
+        infos = socket.getaddrinfo(host.strip("[]"), None)
+    except OSError:
+        return False
+    return bool(infos) and all(ipaddress.ip_address(i[4][0].split("%")[0]).is_loopback for i in infos)
+
+
+def _host_name(header: str) -> str:
+    """`127.0.0.1:8000` → `127.0.0.1`, `[::1]:8000` → `::1`."""
+    if header.startswith("["):
+        return header[1 : header.find("]")] if "]" in header else header
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+def _finding(f: Finding) -> dict:
+    return {"file": f.file, "line": f.line, "rule": f.rule, "message": f.message, "severity": f.severity}
+
+
+def size_text(size: int, budget: int) -> str:
+    if not budget:
+        return "noch nicht gebaut"
+    share = format_percent(size / budget, locale="de")
+    return f"{format_decimal(size, locale='de')} von {format_decimal(budget, locale='de')} Bytes ({share})"
+
+
+def status(view: IssueView, state: PreviewState) -> dict:
+    """Everything the issue page shows besides the frames, as JSON for its script."""
+    return {
+        "epoch": state.epoch,
+        "stem": view.stem,
+        "number": view.number,
+        "title": view.title or view.stem,
+        "date": german_date(view.date) if view.date else "",
+        "draft": view.draft,
+        "version": view.version,
+        "rendered": view.html is not None,
+        "bytes": view.bytes,
+        "budget": view.budget,
+        "size": size_text(view.bytes, view.budget),
+        "ms": round(view.ms),
+        "warnings": [_finding(f) for f in view.warnings],
+        "errors": [_finding(f) for f in (*state.errors, *view.errors)],
+    }
+
+
+def _templates() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(HERE / "templates")),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["de_number"] = lambda n: format_decimal(n, locale="de")
+    env.filters["de_date"] = lambda d: german_date(d) if d else ""
+    env.filters["url"] = lambda s: quote(s)
+    return env
+
+
+NOT_YET = (
+    '<!doctype html><html lang="de"><meta charset="utf-8"><body style="font:16px sans-serif;padding:2em;color:#555">'
+    "<p>Noch keine gelungene Fassung dieser Ausgabe. Die Fehler stehen im Kasten unten.</p></body></html>"
+)
+
+
+class PreviewServer(ThreadingHTTPServer):
+    """ThreadingHTTPServer with daemon threads: an open event stream never blocks shutdown."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], state: PreviewState, *, loopback_only: bool = True):
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        super().__init__(address, PreviewHandler)
+        self.state = state
+        self.loopback_only = loopback_only
+        self.templates = _templates()
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        shown = f"[{host}]" if ":" in str(host) else host
+        return f"http://{shown}:{port}/"
+
+    def handle_error(self, request, client_address) -> None:
+        log.exception("preview request from %s failed", client_address[0])
+
+
+class PreviewHandler(BaseHTTPRequestHandler):
+    server: PreviewServer
+    server_version = "krasse-preview"
+    sys_version = ""
+
+    def log_message(self, format: str, *args) -> None:
+        log.debug("%s " + format, self.address_string(), *args)
+
+    def do_HEAD(self) -> None:
+        self.do_GET()
+
+    def do_GET(self) -> None:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
+            self._get()  # a tab that went away mid-answer is no error
+
+    def _get(self) -> None:
+        if self.server.loopback_only and not self._local_host():
+            return self._send(HTTPStatus.MISDIRECTED_REQUEST, b"unknown host\n", "text/plain; charset=utf-8")
+        target = route(self.path)
+        state = self.server.state
+        if target is None:
+            return self._not_found()
+        if target.kind == "index":
+            page = self.server.templates.get_template("index.html.j2").render(
+                views=state.views(), epoch=state.epoch, errors=[_finding(f) for f in state.errors]
+            )
+            return self._send(HTTPStatus.OK, page.encode(), "text/html; charset=utf-8")
+        if target.kind == "events":
+            return self._events()
+        if target.kind == "asset":
+            data = (HERE / "assets" / target.name).read_bytes()
+            return self._send(HTTPStatus.OK, data, ASSETS[target.name])
+        view = state.get(target.stem)
+        if view is None:
+            return self._not_found()
+        if target.kind == "redirect":
+            self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+            self.send_header("Location", f"/issue/{quote(target.stem)}/")
+            self.send_header("Content-Length", "0")
+            return self.end_headers()
+        if target.kind == "page":
+            page = self.server.templates.get_template("issue.html.j2").render(
+                view=view, status=status(view, state), epoch=state.epoch
+            )
+            return self._send(HTTPStatus.OK, page.encode(), "text/html; charset=utf-8")
+        if target.kind == "status":
+            body = json.dumps(status(view, state), ensure_ascii=False).encode()
+            return self._send(HTTPStatus.OK, body, "application/json; charset=utf-8")
+        if target.kind == "email":
+            html = email_view(view.html, target.view) if view.html is not None else NOT_YET
+            return self._send(HTTPStatus.OK, html.encode(), "text/html; charset=utf-8", frame=True)
+        if target.kind == "text":
+            text = view.text if view.text is not None else "Noch keine gelungene Fassung.\n"
+            return self._send(HTTPStatus.OK, text.encode(), "text/plain; charset=utf-8", frame=True)
+        return self._file(view, target.name)
+
+    def _local_host(self) -> bool:
+        """Refuse other Host names on a loopback server: a web page cannot rebind a DNS name to it."""
+        header = self.headers.get("Host", "")
+        return not header or _host_name(header) in LOOPBACK_NAMES
+
+    def _file(self, view: IssueView, rel: str) -> None:
+        """Only images the issue itself uses, from its own output folder."""
+        kind = IMAGE_TYPES.get(Path(rel).suffix.lower())
+        if rel not in view.images or view.out_dir is None or kind is None:
+            return self._not_found()
+        try:
+            data = inside(view.out_dir, view.out_dir / rel).read_bytes()
+        except Exception:
+            return self._not_found()
+        self._send(HTTPStatus.OK, data, kind)
+
+    def _events(self) -> None:
+        """Server-sent events: `hello` with the current epoch, then `reload` on every rebuild."""
+        state = self.server.state
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Accel-Buffering", "no")
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        epoch = state.epoch
+        self._write(f"retry: 500\nevent: hello\ndata: {epoch}\n\n")
+        while not state.closed:
+            now = state.wait(epoch, KEEPALIVE)
+            if state.closed:
+                break
+            if now != epoch:
+                epoch = now
+                self._write(f"event: reload\ndata: {epoch}\n\n")
+            else:
+                self._write(": keep-alive\n\n")
+        self.close_connection = True
+
+    def _write(self, text: str) -> None:
+        self.wfile.write(text.encode())
+        self.wfile.flush()
+
+    def _not_found(self) -> None:
+        self._send(HTTPStatus.NOT_FOUND, NOT_FOUND, "text/plain; charset=utf-8")
+
+    def _send(self, code: HTTPStatus, body: bytes, kind: str, frame: bool = False) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+        if frame:
+            self.send_header("Content-Security-Policy", "script-src 'none'; object-src 'none'")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)

@@ -1,0 +1,351 @@
+"""`krasse archive`: the site's files, feed, sitemap, links, words, folding and incremental rebuilds."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from conftest import krasse
+
+from pipeline.archive import build_archive
+from pipeline.archive.search import fold, index_words
+from pipeline.config import load_config
+from pipeline.load import read_issue
+from pipeline.markdown import KNOWN_ELEMENTS
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+BASE = "https://krasse-links.example/archiv"
+
+
+def site_of(project: Path) -> Path:
+    return project / "outbox" / "archive"
+
+
+def build(project: Path, **kwargs):
+    return build_archive(load_config(project), **kwargs)
+
+
+def published(project: Path) -> dict[int, Path]:
+    """Number → path of every non-draft example issue, read with the real loader."""
+    found = {}
+    for path in sorted((project / "issues").glob("*.md")):
+        issue, _ = read_issue(path)
+        if issue and not issue.meta.draft:
+            found[issue.number] = path
+    return found
+
+
+def snapshot(site: Path) -> dict[str, tuple[int, bytes]]:
+    return {str(p.relative_to(site)): (p.stat().st_mtime_ns, p.read_bytes()) for p in site.rglob("*") if p.is_file()}
+
+
+def changed(before: dict, after: dict) -> set[str]:
+    return {k for k in after.keys() | before.keys() if before.get(k) != after.get(k)}
+
+
+class Page(HTMLParser):
+    """Links, ids and visible text of one HTML page."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+        self.text: list[str] = []
+        self._skip = 0
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if "id" in a:
+            self.ids.add(a["id"])
+        for key in ("href", "src"):
+            if a.get(key) is not None and not (tag == "meta"):
+                self.links.append(a[key])
+        for shown in ("alt", "title"):  # image descriptions and <abbr> expansions are text too
+            if a.get(shown) and tag in ("img", "abbr"):
+                self.text.append(" " + a[shown] + " ")
+        if tag in ("script", "style"):
+            self._skip += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.text.append(data)
+
+
+@pytest.fixture
+def site(project: Path) -> Path:
+    result = build(project)
+    assert result.ok, result.findings
+    return site_of(project)
+
+
+def test_cli_builds_every_part_of_the_site(project: Path):
+    result = krasse(project, "archive")
+    assert result.exit_code == 0, result.output
+    assert "3 issue(s)" in result.output
+    site = site_of(project)
+    for name in ("index.html", "404.html", "feed.xml", "sitemap.xml", "search-index.js", "search.js", "archive.css"):
+        assert (site / name).is_file(), name
+    for number in published(project):
+        assert (site / str(number) / "index.html").is_file()
+    assert not (site / "44").exists()  # the example draft
+    assert (site / "images" / "kurve.png").read_bytes() == (project / "issues/images/kurve.png").read_bytes()
+    assert krasse(project, "archive", "--quiet").output == ""
+
+
+def test_drafts_and_out_and_base_url_options(project: Path, tmp_path: Path):
+    out = tmp_path / "elsewhere"
+    result = krasse(project, "archive", "--drafts", "--out", str(out), "--base-url", "https://web.example/k/")
+    assert result.exit_code == 0, result.output
+    page = (out / "44" / "index.html").read_text()
+    assert '<link rel="canonical" href="https://web.example/k/44/">' in page
+    bad = krasse(project, "archive", "--base-url", "ftp://nope")
+    assert bad.exit_code == 2 and "--base-url" in bad.output
+
+
+def test_index_lists_issues_newest_first_by_year_with_teasers(site: Path, project: Path):
+    html = (site / "index.html").read_text()
+    numbers = [int(n) for n in re.findall(r'<a href="(\d+)/index.html">', html)]
+    assert numbers == sorted(published(project), reverse=True)
+    assert '<h2 id="jahr-2026">2026</h2>' in html
+    assert "5. Oktober 2026" in html
+    teaser = re.search(r'<p class="teaser">(.*?)</p>', html, re.S).group(1)
+    assert teaser.startswith("Willkommen bei Krasse Links No. 43.") and len(teaser) <= 221
+
+
+def test_issue_page_is_semantic_html_with_meta(site: Path):
+    html = (site / "42" / "index.html").read_text()
+    assert '<html lang="de">' in html
+    assert '<link rel="canonical" href="https://krasse-links.example/archiv/42/">' in html
+    assert '<meta property="og:title" content="Der Moment">' in html
+    assert '<meta name="description" content="Ein langer Essay über Sprachmodelle' in html
+    assert html.count("<article") == 1 and html.count('<section class="item') >= 3
+    assert '<a href="#fn1" id="fnref1">1</a>' in html and 'href="#fnref1" class="backref"' in html
+    assert '<a class="prev" rel="prev" href="../41/index.html">' in html
+    assert '<a class="next" rel="next" href="../43/index.html">' in html
+    assert "&lt;Moment&gt;" in html  # the author's angle brackets stay text
+    first = (site / "41" / "index.html").read_text()
+    assert 'rel="prev"' not in first and '<img src="../images/kurve.png"' in first
+
+
+def test_feed_is_valid_atom_with_absolute_urls(site: Path, project: Path):
+    root = ET.parse(site / "feed.xml").getroot()
+    assert root.tag == f"{ATOM}feed"
+    assert root.findtext(f"{ATOM}id") == f"{BASE}/"
+    assert root.findtext(f"{ATOM}title") == "Krasse Links"
+    assert root.findtext(f"{ATOM}updated") == "2026-11-02T00:00:00+00:00"  # newest issue, not the clock
+    self_link = [link for link in root.findall(f"{ATOM}link") if link.get("rel") == "self"]
+    assert self_link and self_link[0].get("href") == f"{BASE}/feed.xml"
+    entries = root.findall(f"{ATOM}entry")
+    assert [e.findtext(f"{ATOM}id") for e in entries] == [f"{BASE}/{n}/" for n in sorted(published(project))[::-1]]
+    for entry in entries:
+        for tag in ("id", "title", "updated", "content"):
+            assert entry.findtext(f"{ATOM}{tag}"), tag
+        assert entry.find(f"{ATOM}link").get("href") == entry.findtext(f"{ATOM}id")
+        content = entry.find(f"{ATOM}content")
+        assert content.get("type") == "html"
+        links = Page(content.text).links
+        assert links and all(re.match(r"(https?|mailto):", u) for u in links), links
+    moment = entries[1].find(f"{ATOM}content").text
+    assert f'href="{BASE}/42/#fn1"' in moment
+    kurve = entries[2].find(f"{ATOM}content").text
+    assert f'src="{BASE}/images/kurve.png"' in kurve
+
+
+def test_sitemap_lists_every_page(site: Path, project: Path):
+    root = ET.parse(site / "sitemap.xml").getroot()
+    locs = [u.findtext(f"{SITEMAP}loc") for u in root.findall(f"{SITEMAP}url")]
+    pages = {f"{BASE}/"} | {f"{BASE}/{p.parent.name}/" for p in site.glob("*/index.html")}
+    assert set(locs) == pages and len(locs) == len(pages)
+
+
+def _target(site: Path, page: Path, url: str) -> tuple[Path, str] | None:
+    """The file a link points at inside the site (None: outside it), and its fragment."""
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https"):
+        if not url.startswith(BASE + "/"):
+            return None
+        path = site / unquote(parts.path.removeprefix(urlsplit(BASE).path + "/"))
+    elif parts.scheme:
+        return None
+    elif not parts.path:
+        path = page
+    else:
+        path = (page.parent / unquote(parts.path)).resolve()
+    if path.is_dir() or parts.path.endswith("/"):
+        path = path / "index.html"
+    return path, parts.fragment
+
+
+def test_every_internal_link_and_image_resolves(site: Path):
+    pages = sorted(site.rglob("*.html"))
+    parsed = {p.resolve(): Page(p.read_text()) for p in pages}
+    checked = 0
+    for page in pages:
+        for url in parsed[page.resolve()].links:
+            target = _target(site, page.resolve(), url)
+            if target is None:
+                continue
+            path, fragment = target
+            assert path.resolve().is_file(), f"{page.relative_to(site)}: {url} is missing"
+            if fragment and path.suffix == ".html":
+                assert fragment in parsed[path.resolve()].ids, f"{page.relative_to(site)}: {url} has no target"
+            checked += 1
+    assert checked > 50
+
+
+def _markdown_words(path: Path) -> set[str]:
+    """Words of the Markdown with the markup removed: link targets, footnote marks, HTML tags."""
+    body = path.read_text("utf-8").split("---", 2)[2]
+    body = re.sub(r"\]\([^)]*\)", "]", body)
+    body = re.sub(r"\[\^\d+\]:?", " ", body)
+    body = re.sub(
+        r"</?([A-Za-z][\w-]*)(\s[^<>]*)?>",
+        lambda m: " " + " ".join(re.findall(r'"([^"]*)"', m.group(0))) + " "
+        if m.group(1).lower() in KNOWN_ELEMENTS else m.group(0),
+        body,
+    )  # fmt: skip
+    return set(re.findall(r"[^\W_]+", body))
+
+
+def test_no_word_is_lost(site: Path, project: Path):
+    for number, path in published(project).items():
+        page = Page((site / str(number) / "index.html").read_text())
+        words = set(re.findall(r"[^\W_]+", " ".join(page.text) + " " + " ".join(page.links)))
+        missing = _markdown_words(path) - words
+        assert not missing, f"{path.name}: {sorted(missing)[:20]}"
+
+
+def test_fold_treats_umlauts_and_case_alike():
+    assert fold("Ökonomie") == fold("ökonomie") == fold("oekonomie") == fold("OEKONOMIE") == "oekonomie"
+    assert fold("O\u0308konomie") == "oekonomie"  # decomposed umlaut
+    assert fold("Straße") == "strasse" and fold("Café São") == "cafe sao"
+    assert index_words("Die Ökonomie, die Ökonomien und Ökonomisches; a b") == "die oekonomien oekonomisches und"
+
+
+def test_search_index_has_every_issue_and_is_small(site: Path, project: Path):
+    script = (site / "search-index.js").read_text()
+    assert script.startswith("window.KRASSE_SEARCH=")
+    for number in published(project):
+        assert f"[{number}," in script
+    assert " wartezimmerisierung" in script and " oekonomie" in script
+    sources = sum(p.stat().st_size for p in published(project).values())
+    assert len(script.encode()) < sources * 0.6
+
+
+def test_identical_input_gives_identical_output(project: Path, tmp_path: Path):
+    assert build(project).ok
+    assert build(project, out=tmp_path / "again").ok
+    first, second = site_of(project), tmp_path / "again"
+    files = sorted(str(p.relative_to(first)) for p in first.rglob("*") if p.is_file())
+    assert files == sorted(str(p.relative_to(second)) for p in second.rglob("*") if p.is_file())
+    for name in files:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_noop_rebuild_writes_nothing(site: Path, project: Path):
+    before = snapshot(site)
+    result = build(project)
+    assert result.ok and result.written == [] and result.removed == [] and result.rendered == 0
+    assert changed(before, snapshot(site)) == set()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "lists"),
+    [
+        ("Willkommen bei Krasse Links No. 42.", "Willkommen zur Herbstausgabe No. 42.", {"index.html"}),  # teaser
+        ("kocht euch einen Tee", "kocht euch einen Kräutertee", set()),  # past the teaser: index unchanged
+    ],
+)
+def test_editing_one_issue_rewrites_that_page_and_the_lists_only(
+    site: Path, project: Path, old: str, new: str, lists: set[str]
+):
+    before = snapshot(site)
+    path = project / "issues" / "042-der-moment.md"
+    path.write_text(path.read_text().replace(old, new))
+    result = build(project)
+    assert result.ok and result.rendered == 1
+    expected = {"42/index.html", "42/text.js", "feed.xml", "search-index.js", ".krasse-archive.json"} | lists
+    assert changed(before, snapshot(site)) == expected
+    assert new in (site / "42" / "index.html").read_text()
+
+
+def test_retitling_rewrites_the_neighbours_too(site: Path, project: Path):
+    before = snapshot(site)
+    path = project / "issues" / "042-der-moment.md"
+    path.write_text(path.read_text().replace('title: "Der Moment"', 'title: "Der lange Moment"'))
+    assert build(project).ok
+    assert {"41/index.html", "43/index.html"} <= changed(before, snapshot(site))
+    assert not {"41/text.js", "43/text.js", "sitemap.xml"} & changed(before, snapshot(site))
+    assert "No. 42: Der lange Moment" in (site / "43" / "index.html").read_text()
+
+
+def test_deleted_and_drafted_issues_disappear(site: Path, project: Path):
+    (project / "issues" / "043-kurz-und-buendig.md").unlink()
+    path = project / "issues" / "041-plattform-daemmerung.md"
+    path.write_text(path.read_text().replace("draft: false", "draft: true"))
+    result = build(project)
+    assert result.ok
+    assert not (site / "43").exists() and not (site / "41").exists()
+    assert not (site / "images" / "diagramm.png").exists() and not (site / "images" / "kurve.png").exists()
+    assert [p.name for p in site.iterdir() if p.is_dir()] == ["42"]
+    page = (site / "42" / "index.html").read_text()
+    assert 'rel="next"' not in page and 'rel="prev"' not in page
+    assert "43/index.html" not in (site / "index.html").read_text()
+    assert f"{BASE}/43/" not in (site / "sitemap.xml").read_text()
+
+
+def test_a_new_issue_links_up_with_its_neighbour(site: Path, project: Path):
+    text = (project / "issues" / "043-kurz-und-buendig.md").read_text()
+    new = text.replace("number: 43", "number: 45").replace("Kurz und bündig", "Noch kürzer")
+    (project / "issues" / "045-noch-kuerzer.md").write_text(new)
+    assert build(project).ok
+    assert "No. 45: Noch kürzer" in (site / "43" / "index.html").read_text()
+    assert (site / "45" / "index.html").is_file()
+
+
+def test_a_broken_issue_leaves_the_site_intact(site: Path, project: Path):
+    before = snapshot(site)
+    path = project / "issues" / "042-der-moment.md"
+    path.write_text(path.read_text().replace("date: 2026-10-19", "date: [kaputt"))
+    (project / "issues" / "043-kurz-und-buendig.md").unlink()  # would remove a folder, if anything were written
+    result = krasse(project, "archive")
+    assert result.exit_code == 1
+    assert re.search(r"042-der-moment\.md:\d+: error \[fm-yaml\]", result.output)
+    assert "previous site is unchanged" in result.output
+    assert changed(before, snapshot(site)) == set()
+
+
+def test_a_layout_error_names_the_layout_and_leaves_the_site_intact(site: Path, project: Path):
+    before = snapshot(site)
+    layout = project / "layouts" / "archive-issue.html.j2"
+    layout.write_text(layout.read_text().replace("{{ issue.title }}</h1>", "{{ issue.title </h1>"))
+    result = krasse(project, "archive")
+    assert result.exit_code == 1
+    assert "archive-issue.html.j2:" in result.output and "layout-syntax" in result.output
+    assert "Traceback" not in result.output
+    assert changed(before, snapshot(site)) == set()
+
+
+def test_duplicate_numbers_are_reported_with_file_and_line(project: Path):
+    text = (project / "issues" / "043-kurz-und-buendig.md").read_text()
+    (project / "issues" / "099-doppelt.md").write_text(text)
+    result = krasse(project, "archive")
+    assert result.exit_code == 1
+    assert "099-doppelt.md:2: error [dup-number]" in result.output
+    assert not site_of(project).exists()
+
+
+def test_refuses_to_build_into_the_project(project: Path):
+    result = krasse(project, "archive", "--out", str(project))
+    assert result.exit_code == 1 and "archive-out" in result.output
+    assert (project / "issues" / "041-plattform-daemmerung.md").is_file()
