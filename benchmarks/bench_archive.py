@@ -97,10 +97,14 @@ def main(argv: list[str] | None = None) -> int:
         index = (out / "search-index.js").read_bytes()
         page = (out / str(args.count // 2) / "index.html").read_bytes()
         manifest = (out / ".krasse-archive.json").stat().st_size
-        print(f"search-index.js: {len(index) / 1e6:.2f} MB, {len(gzip.compress(index)) / 1e6:.2f} MB gzipped "
-              f"({len(index) / source:.0%} of the Markdown)")
-        print(f"one issue page: {len(page) / 1e3:.0f} KB; manifest: {manifest / 1e6:.1f} MB; "
-              f"pages rendered in the full build: {full.rendered}")
+        print(
+            f"search-index.js: {len(index) / 1e6:.2f} MB, {len(gzip.compress(index)) / 1e6:.2f} MB gzipped "
+            f"({len(index) / source:.0%} of the Markdown)"
+        )
+        print(
+            f"one issue page: {len(page) / 1e3:.0f} KB; manifest: {manifest / 1e6:.1f} MB; "
+            f"pages rendered in the full build: {full.rendered}"
+        )
     return 0
 
 

@@ -1,7 +1,8 @@
 /* Archive search: no server, no build step, works from file:// (scripts load there, fetch does not).
-   search-index.js (loaded on first use) sets window.KRASSE_SEARCH = {docs: [[number, title, date,
-   " folded words"], ...]}; a result's snippet comes from <number>/text.js, which calls
-   window.krasseText(number, text). fold() must stay identical to pipeline/archive/search.py. */
+   search-index.js (loaded on first use) sets window.KRASSE_SEARCH = {docs: [[number, title, date],
+   ...], words: {folded word: [first number, difference, difference, ...]}}; a result's snippet comes
+   from <number>/text.js, which calls window.krasseText(number, text).
+   fold() must stay identical to fold() in pipeline/archive/search.py. */
 (function () {
   "use strict";
   var input = document.getElementById("q");
@@ -12,6 +13,7 @@
   var texts = {};
   var loading = {};
   var current = [];
+  var vocabulary = null;
 
   function fold(s) {
     return s.normalize("NFC").toLowerCase()
@@ -61,9 +63,20 @@
     list.textContent = "";
     current = [];
     if (!ts.length) { status.textContent = ""; return; }
-    var hits = [];
-    window.KRASSE_SEARCH.docs.forEach(function (d) {
-      if (ts.every(function (t) { return d[3].indexOf(" " + t) !== -1; })) {
+    var index = window.KRASSE_SEARCH, hits = [];
+    vocabulary = vocabulary || Object.keys(index.words);
+    /* Per term: every issue with a word that starts with it. */
+    var found = ts.map(function (t) {
+      var numbers = new Set();
+      vocabulary.forEach(function (w) {
+        if (w.lastIndexOf(t, 0) !== 0) return;
+        var n = 0;
+        index.words[w].forEach(function (step) { n += step; numbers.add(n); });
+      });
+      return numbers;
+    });
+    index.docs.forEach(function (d) {
+      if (found.every(function (numbers) { return numbers.has(d[0]); })) {
         var inTitle = ts.every(function (t) { return fold(d[1]).indexOf(t) !== -1; });
         hits.push({ doc: d, rank: inTitle ? 0 : 1 });
       }

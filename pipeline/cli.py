@@ -289,9 +289,11 @@ def archive(ctx: click.Context, out: str | None, base_url: str | None, drafts: b
         config = Config(config.root, {**config.values, "newsletter.base_url": url}, config.warnings)
     with Progress(console=console, transient=True, disable=quiet or not console.is_terminal) as bar:
         task = bar.add_task("Ausgaben", total=None)
-        result = build_archive(
-            config, Path(out) if out else None, drafts, lambda done, total: bar.update(task, completed=done, total=total)
-        )
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = build_archive(config, Path(out) if out else None, drafts, advance)
     print_findings(result.findings)
     if not result.ok:
         err_console.print("[red]archive not written: fix the errors above; the previous site is unchanged[/red]")

@@ -239,3 +239,17 @@ def test_split_from_front_matter_on_a_generated_60kb_issue(empty_project: Path) 
     refs = {int(n) for n in re.findall(r'<a href="#fn(\d+)"', html)}
     notes = {int(n) for n in re.findall(r'<li id="fn(\d+)"', html)}
     assert refs <= notes
+
+
+def test_meta_json_does_not_depend_on_the_working_directory(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    set_config(project, "email", "clip_budget", "30000")  # so that meta.json lists a warning with a file name
+    meta = project / "outbox/041-plattform-daemmerung/meta.json"
+    monkeypatch.chdir(project)
+    assert krasse(project, "build").exit_code == 0
+    inside = meta.read_bytes()
+    assert "issues/041-plattform-daemmerung.md:2: warning [clip-budget]" in json.loads(inside)["warnings"][0]
+    monkeypatch.chdir(project.parent)
+    shutil.rmtree(project / "outbox")
+    (project / "outbox").mkdir()
+    assert krasse(project, "build").exit_code == 0
+    assert meta.read_bytes() == inside

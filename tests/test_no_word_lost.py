@@ -99,7 +99,8 @@ def test_source_words_take_markup_away() -> None:
 def test_visible_words_skip_head_and_preheader() -> None:
     html = (
         "<html><head><title>Kopf</title><style>p{}</style></head><body>"
-        '<div style="display:none;mso-hide:all">Vorschau</div><p>Sichtbar <img src="x" alt="Bildtext"></p></body></html>'
+        '<div style="display:none;mso-hide:all">Vorschau</div>'
+        '<p>Sichtbar <img src="x" alt="Bildtext"></p></body></html>'
     )
     assert visible_words(html) == {"Sichtbar", "Bildtext"}
 

@@ -106,3 +106,25 @@ def test_duplicate_number_is_an_error_on_the_saved_file(project: Path) -> None:
     [outcome] = builder.run(Batch(frozenset({path})))
     assert outcome.errors[0].rule == "dup-number"
     assert state.get(STEM).html is not None
+
+
+def test_a_crash_inside_the_pipeline_is_caught_and_reported(project: Path, monkeypatch, caplog) -> None:
+    """Fault injection: whatever a stage raises, the builder reports it and the next save works."""
+    import pipeline.preview.builder as builder_module
+
+    builder, state, path = _setup(project)
+    good = state.get(STEM)
+    real = builder_module.build_one
+
+    def explode(issue, config):
+        raise RuntimeError("kaputt")
+
+    monkeypatch.setattr(builder_module, "build_one", explode)
+    [outcome] = builder.run(Batch(frozenset({path})))
+    assert outcome.errors[0].rule == "preview-internal" and "RuntimeError: kaputt" in outcome.errors[0].message
+    assert state.get(STEM).html == good.html
+    assert "kaputt" in caplog.text  # logged with its traceback for the bug report
+
+    monkeypatch.setattr(builder_module, "build_one", real)
+    [outcome] = builder.run(Batch(frozenset({path})))
+    assert not outcome.errors and state.get(STEM).errors == ()

@@ -50,10 +50,17 @@ class Manifest:
     outputs: dict[str, str] = field(default_factory=dict)  # path below the site → input hash
     issues: dict[str, dict] = field(default_factory=dict)  # file name in issues/ → cached data
     images: dict[str, list[int]] = field(default_factory=dict)  # rel → [size, mtime_ns] of the source
+    search: dict = field(default_factory=dict)  # search.Postings as JSON
 
     def to_json(self) -> str:
-        data = {"format": FORMAT, "site": self.site, "outputs": self.outputs, "issues": self.issues,
-                "images": self.images}
+        data = {
+            "format": FORMAT,
+            "site": self.site,
+            "outputs": self.outputs,
+            "issues": self.issues,
+            "images": self.images,
+            "search": self.search,
+        }
         return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
 
 
@@ -70,4 +77,5 @@ def load(out: Path) -> Manifest:
         outputs=dict(data.get("outputs", {})),
         issues=dict(data.get("issues", {})),
         images=dict(data.get("images", {})),
+        search=dict(data.get("search", {})),
     )

@@ -106,9 +106,7 @@ def render_page(env_dir: Path, name: str, context: dict) -> str:
     return render_layout(environment(env_dir), name, context)
 
 
-def render_issue(
-    issue: Issue, site: Site, prev: Neighbour | None, next_: Neighbour | None, feed: bool
-) -> IssuePage:
+def render_issue(issue: Issue, site: Site, prev: Neighbour | None, next_: Neighbour | None, feed: bool) -> IssuePage:
     """The page at `<number>/index.html`; raises PipelineError (layout file:line) on layout errors."""
     doc = parse(issue.body)
     images = local_images([t for run in doc.items for t in run] + doc.notes)

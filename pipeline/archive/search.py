@@ -1,10 +1,11 @@
-"""The client-side search: folding, the per-issue word lists and the two script files.
+"""The client-side search: folding, the inverted index and the two script files it ships in.
 
 The index is one `search-index.js` that assigns a global (browsers refuse `fetch` of local JSON
-under `file://`, but a `<script>` tag loads fine). Each issue contributes its distinct folded
-words, sorted, with every word dropped that is a prefix of another (the search matches word
-prefixes, so `oekonom` still finds `oekonomie`). Snippets need the real text, which would make
-the index large: each issue ships it in `<number>/text.js`, loaded only for shown results.
+under `file://`, but a `<script>` tag loads fine): issue numbers, titles and dates, and an
+inverted index from folded word to issue numbers. Per issue only distinct words are indexed,
+minus those that are a prefix of another (the search matches word prefixes, so `oekonom` still
+finds `oekonomie`). Snippets need the real text, which would make the index large: each issue
+ships it in `<number>/text.js`, loaded only for shown results.
 
 `fold` must stay identical to `fold` in `layouts/archive-search.js`.
 """
@@ -14,9 +15,11 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from bisect import bisect_left, insort
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import sub
 
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _WORD = re.compile(r"[^\W_]+")
@@ -50,7 +53,48 @@ class SearchDoc:
     number: int
     title: str
     date: str  # as shown, `5. Oktober 2026`
-    words: str  # from index_words
+
+
+@dataclass
+class Postings:
+    """The inverted index: folded word → sorted issue numbers, and the version each issue had.
+
+    Kept in the manifest and updated in place, so one changed issue costs its own words, not a
+    rebuild from a thousand issues' word lists.
+    """
+
+    versions: dict[int, str] = field(default_factory=dict)  # number → hash of the indexed source
+    words: dict[str, list[int]] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, data: dict) -> Postings:
+        return cls({int(n): v for n, v in data.get("versions", {}).items()}, dict(data.get("words", {})))
+
+    def to_json(self) -> dict:
+        return {"versions": {str(n): v for n, v in sorted(self.versions.items())}, "words": self.words}
+
+    def update(self, docs: dict[int, tuple[str, str]]) -> Postings:
+        """Match `docs` (number → (version, words from index_words)); touches only what changed."""
+        stale = {n for n, v in self.versions.items() if n not in docs or docs[n][0] != v}
+        fresh = [n for n, (v, _) in sorted(docs.items()) if self.versions.get(n) != v]
+        if len(stale) + len(fresh) > max(8, len(docs) // 4):
+            self.words = {}
+            stale, fresh = set(), sorted(docs)
+        for numbers in self.words.values() if stale else ():
+            for n in stale:
+                i = bisect_left(numbers, n)
+                if i < len(numbers) and numbers[i] == n:
+                    del numbers[i]
+        for n in fresh:
+            for word in docs[n][1].split():
+                numbers = self.words.setdefault(word, [])
+                if not numbers or numbers[-1] < n:
+                    numbers.append(n)  # the usual case: numbers arrive in ascending order
+                else:
+                    insort(numbers, n)
+        self.words = {w: ns for w, ns in sorted(self.words.items()) if ns}
+        self.versions = {n: v for n, (v, _) in docs.items()}
+        return self
 
 
 def _js_literal(value: object) -> str:
@@ -58,10 +102,15 @@ def _js_literal(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
 
 
-def search_index_js(docs: Iterable[SearchDoc]) -> str:
-    """`window.KRASSE_SEARCH = {docs: [[number, title, date, " words"], …]}`, newest first."""
-    rows = [[d.number, d.title, d.date, " " + d.words] for d in docs]
-    return f"window.KRASSE_SEARCH={_js_literal({'version': 1, 'docs': rows})};\n"
+def search_index_js(docs: Iterable[SearchDoc], postings: Postings) -> str:
+    """`window.KRASSE_SEARCH = {docs: [[number, title, date], …], words: {word: [numbers]}}`.
+
+    Docs are newest first; each word's numbers are ascending and stored as differences
+    (`[41, 1, 1]` is 41, 42, 43): small numbers, a much smaller file.
+    """
+    words = {w: [ns[0], *map(sub, ns[1:], ns[:-1])] for w, ns in postings.words.items()}
+    data = {"version": 2, "docs": [[d.number, d.title, d.date] for d in docs], "words": words}
+    return f"window.KRASSE_SEARCH={_js_literal(data)};\n"
 
 
 def text_js(number: int, parts: Sequence[str]) -> str:

@@ -16,6 +16,7 @@ from pipeline.build import Built, build_one, load_issues
 from pipeline.config import Config, load_config
 from pipeline.errors import Finding, PipelineError, display_path
 from pipeline.load import issue_paths
+from pipeline.model import Issue
 from pipeline.preview.state import IssueView, PreviewState
 from pipeline.preview.watcher import Batch
 
@@ -121,10 +122,12 @@ class Builder:
             view, outcome = self._one(path, by_path.get(path), load_errors.get(display_path(path), []), config)
             views.append(view)
             outcomes.append(outcome)
+        if global_errors is None and all(f.rule == "preview-internal" for f in self.state.errors):
+            global_errors = ()  # a rebuild that got this far clears an earlier internal failure
         self.state.publish(views, removed=gone, errors=global_errors)
         return outcomes
 
-    def _one(self, path: Path, issue, found: list[Finding], config: Config) -> tuple[IssueView, Outcome]:
+    def _one(self, path: Path, issue: Issue | None, found: list[Finding], config: Config) -> tuple[IssueView, Outcome]:
         start = time.perf_counter()
         old = self.state.get(path.stem) or IssueView(stem=path.stem, path=path)
         try:

@@ -1,0 +1,166 @@
+"""The archive's view of `issues/`: which files changed, their metadata, and a pool to parse them.
+
+An `Entry` is one issue file, either taken from the manifest's cache (no parsing) or freshly
+parsed with the project's own reader, so front-matter problems read exactly as in `build`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from itertools import groupby
+from pathlib import Path
+
+from pipeline.archive.manifest import digest
+from pipeline.archive.pages import Summary
+from pipeline.errors import Finding, PipelineError, display_path
+from pipeline.load import decode, issue_paths, parse_issue
+from pipeline.model import Issue
+
+PARALLEL_MIN = 48  # below this many items a process pool costs more than it saves
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Entry:
+    """One issue file as this build sees it."""
+
+    name: str  # file name in issues/, the manifest's key
+    path: Path
+    source: str  # content hash
+    stat: list[int]  # [size, mtime_ns] of the hashed content
+    number: int
+    title: str
+    date: dt.date
+    draft: bool
+    number_line: int
+    tags: list[str]
+    date_de: str = ""
+    summary: Summary | None = None
+    issue: Issue | None = None
+
+    def cached(self) -> dict:
+        data = {k: v for k, v in asdict(self).items() if k not in ("name", "path", "issue")}
+        data["date"] = self.date.isoformat()
+        return data
+
+    @classmethod
+    def from_cache(cls, name: str, path: Path, data: dict) -> Entry:
+        fields = dict(data, date=dt.date.fromisoformat(data["date"]))
+        fields["summary"] = Summary(**data["summary"]) if data.get("summary") else None
+        return cls(name=name, path=path, **fields)
+
+    @classmethod
+    def from_issue(cls, issue: Issue, source: str, stat: list[int]) -> Entry:
+        meta = issue.meta
+        return cls(
+            name=issue.path.name, path=issue.path, source=source, stat=stat, number=meta.number, title=meta.title,
+            date=meta.date, draft=meta.draft, number_line=issue.line_of("number"), tags=list(meta.tags), issue=issue,
+        )  # fmt: skip
+
+    def parsed(self) -> Issue:
+        """The full issue, read again when it came from the cache; raises PipelineError if unreadable."""
+        if self.issue is None:
+            try:
+                raw = self.path.read_bytes()
+            except OSError as exc:
+                raise PipelineError(
+                    Finding(display_path(self.path), 0, "file-read", f"cannot read: {exc.strerror}")
+                ) from None
+            issue, found = parse_file((self.path, raw))
+            if issue is None:
+                raise PipelineError(found)
+            self.issue = issue
+        return self.issue
+
+
+def parse_file(job: tuple[Path, bytes]) -> tuple[Issue | None, list[Finding]]:
+    path, raw = job
+    text, found = decode(raw, display_path(path))
+    if text is None:
+        return None, found
+    return parse_issue(text, path)
+
+
+class Workers:
+    """Markdown parsing dominates a full build: spread it over every core when there is enough.
+
+    The pool starts on first use with many items (fork: workers inherit the loaded modules).
+    """
+
+    def __init__(self) -> None:
+        self.count = min(os.cpu_count() or 1, 8)
+        self.pool: ProcessPoolExecutor | None = None
+
+    def map(self, fn: Callable, items: list, progress: Progress | None = None) -> list:
+        if len(items) >= PARALLEL_MIN and self.count > 1 and "fork" in multiprocessing.get_all_start_methods():
+            if self.pool is None:
+                self.pool = ProcessPoolExecutor(self.count, mp_context=multiprocessing.get_context("fork"))
+            iterator = self.pool.map(fn, items, chunksize=max(1, min(16, len(items) // (self.count * 8))))
+        else:
+            iterator = map(fn, items)
+        results = []
+        for result in iterator:
+            results.append(result)
+            if progress:
+                progress(len(results), len(items))
+        return results
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+
+
+def scan(issues_dir: Path, cache: dict[str, dict], workers: Workers) -> tuple[list[Entry], list[Finding]]:
+    """Every issue file; parsed only when its content hash is not in the cache.
+
+    Like make and git, an unchanged size and modification time stand for unchanged content,
+    so a no-op rebuild does not even read the files.
+    """
+    entries: list[Entry] = []
+    findings: list[Finding] = []
+    fresh: list[tuple[Path, bytes]] = []
+    for path in issue_paths(issues_dir):
+        data = cache.get(path.name)
+        try:
+            stat = path.stat()
+            seen = [stat.st_size, stat.st_mtime_ns]
+            if data and data.get("stat") == seen:
+                entries.append(Entry.from_cache(path.name, path, data))
+                continue
+            raw = path.read_bytes()
+        except OSError as exc:
+            findings.append(Finding(display_path(path), 0, "file-read", f"cannot read: {exc.strerror}"))
+            continue
+        if data and data.get("source") == digest(raw):
+            entries.append(Entry.from_cache(path.name, path, dict(data, stat=seen)))
+        else:
+            fresh.append((path, raw))
+    for (path, raw), (issue, found) in zip(fresh, workers.map(parse_file, fresh), strict=True):
+        findings.extend(found)
+        if issue is not None:
+            stat = path.stat()
+            entries.append(Entry.from_issue(issue, digest(raw), [stat.st_size, stat.st_mtime_ns]))
+    return entries, findings
+
+
+def duplicates(entries: list[Entry]) -> list[Finding]:
+    """Numbers are permalinks: two files with one number is an error on both."""
+    found = []
+    for number, same in groupby(sorted(entries, key=lambda e: (e.number, e.name)), key=lambda e: e.number):
+        group = list(same)
+        if len(group) > 1:
+            names = ", ".join(display_path(e.path) for e in group)
+            found += [
+                Finding(display_path(e.path), e.number_line, "dup-number", f"number: {number} is used by {names}")
+                for e in group
+            ]
+    return found
