@@ -135,11 +135,11 @@ def _render_footnote_open(self, tokens, idx, options, env) -> str:
 
 def _render_footnote_anchor(self, tokens, idx, options, env) -> str:
     meta = tokens[idx].meta
-    if env["footnotes"]["list"][meta["id"]].get("count", 0) == 0:
-        return ""  # never referenced: nothing to jump back to
-    n = meta["id"] + 1
-    ref_id = f"fnref{n}" + (f"-{meta['subId']}" if meta["subId"] else "")
-    return f' <a href="#{ref_id}" class="backref" aria-label="zurück zum Text">↩\ufe0e</a>'
+    if env["footnotes"]["list"][meta["id"]].get("count", 0) == 0 or meta["subId"]:
+        # Unreferenced: nothing to jump back to. Referenced again: one way back (to the first
+        # reference) keeps notes short and never points into items a split email left out.
+        return ""
+    return f' <a href="#fnref{meta["id"] + 1}" class="backref" aria-label="zurück zum Text">↩\ufe0e</a>'
 
 
 @lru_cache(maxsize=1)

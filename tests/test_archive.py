@@ -14,7 +14,7 @@ import pytest
 from conftest import krasse
 
 from pipeline.archive import build_archive
-from pipeline.archive.search import fold, index_words
+from pipeline.archive.search import Postings, fold, index_words
 from pipeline.config import load_config
 from pipeline.load import read_issue
 from pipeline.markdown import KNOWN_ELEMENTS
@@ -129,6 +129,7 @@ def test_issue_page_is_semantic_html_with_meta(site: Path):
     assert '<html lang="de">' in html
     assert '<link rel="canonical" href="https://krasse-links.example/archiv/42/">' in html
     assert '<meta property="og:title" content="Der Moment">' in html
+    assert '<meta property="og:locale" content="de_DE">' in html
     assert '<meta name="description" content="Ein langer Essay über Sprachmodelle' in html
     assert html.count("<article") == 1 and html.count('<section class="item') >= 3
     assert '<a href="#fn1" id="fnref1">1</a>' in html and 'href="#fnref1" class="backref"' in html
@@ -256,7 +257,19 @@ def test_search_index_holds_folded_words_and_is_small(site: Path, project: Path)
     assert _issues_with(index, "oekonomie") == {41, 42}  # Ökonomie in 41's text, the tag ökonomie on 42
     assert _issues_with(index, "ki") == {41, 42, 43}
     sources = sum(p.stat().st_size for p in published(project).values())
-    assert len((site / "search-index.js").read_bytes()) < sources * 0.5
+    assert len((site / "search-index.js").read_bytes()) < sources * 0.7  # and far less with many issues
+
+
+def test_postings_updated_in_place_equal_postings_built_afresh():
+    words = ["alpha beta", "beta gamma", "gamma delta", "delta alpha", "epsilon"]
+    before = {n: (f"v{n}", words[n % 5]) for n in range(1, 41)}
+    after = dict(before)
+    del after[7]  # deleted
+    after[12] = ("v12b", "zeta alpha")  # edited
+    after[99] = ("v99", "beta omega")  # new
+    updated = Postings().update(before).update(after)
+    assert updated.words == Postings().update(after).words
+    assert updated.words["zeta"] == [12] and 7 not in updated.words["gamma"] and updated.words["omega"] == [99]
 
 
 def test_incremental_builds_end_where_a_fresh_build_does(site: Path, project: Path, tmp_path: Path):

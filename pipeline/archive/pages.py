@@ -70,12 +70,19 @@ class Site:
                 "base_url": self.base_url,
                 "imprint": self.imprint,
                 "feed_url": f"{self.base_url}/feed.xml",
+                "og_locale": _og_locale(self.language),
             },
             "root": root,
         }
 
     def date_de(self, day: dt.date) -> str:
         return german_date(day, self.language)
+
+
+def _og_locale(language: str) -> str:
+    """Open Graph wants `de_DE`; the config says `de` or `de-AT`."""
+    lang, _, region = language.partition("-")
+    return f"{lang}_{region or lang.upper()}"
 
 
 @dataclass(frozen=True)
