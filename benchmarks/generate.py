@@ -540,9 +540,7 @@ def _capitalize(text: str) -> str:
 
 def _slug(text: str) -> str:
     """ASCII slug for invented URLs, so links stay plain https addresses."""
-    table = str.maketrans(
-        {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"}
-    )
+    table = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"})
     words = "".join(ch if ch.isalnum() else " " for ch in text.lower().translate(table)).split()
     return "-".join(words)
 
@@ -661,14 +659,10 @@ class _Writer:
         if shape == 0:
             opening = f"{first} {last} hat {where} {link} {rng.choice(PARTICIPLES)}."
         elif shape == 1:
-            opening = (
-                f"{_capitalize(where)} findet sich {link}, und {first} {last} hält sich darin "
-            )
+            opening = f"{_capitalize(where)} findet sich {link}, und {first} {last} hält sich darin "
             opening += "nicht mit Höflichkeiten auf."
         else:
-            opening = (
-                f"Wer diese Woche nur eine Sache lesen will, sollte {link} von {first} {last} "
-            )
+            opening = f"Wer diese Woche nur eine Sache lesen will, sollte {link} von {first} {last} "
             opening += "lesen."
         paragraph = self.prose(1, 3)
         paragraph.sentences.insert(0, opening)
@@ -710,8 +704,7 @@ class _Writer:
                 where, slug = rng.choice(OUTLETS)
                 topic = rng.choice(TOPICS)
                 parts.append(
-                    f"Wer es genauer wissen will, findet {where} "
-                    f"[Hintergründe über {topic}]({self.url(slug, topic)})."
+                    f"Wer es genauer wissen will, findet {where} [Hintergründe über {topic}]({self.url(slug, topic)})."
                 )
             parts.extend(self.sentence() for _ in range(rng.randint(1, 2)))
         return f"[^{number}]: " + " ".join(parts)
@@ -758,9 +751,7 @@ def generate_issue(
     # Footnote definitions first: their size is part of the budget. Long, multi-sentence
     # notes only when there is room for them.
     short_notes = footnotes * 260 > target_bytes * 0.3
-    definitions = [
-        writer.footnote(k, short_notes or rng.random() < 0.4) for k in range(1, footnotes + 1)
-    ]
+    definitions = [writer.footnote(k, short_notes or rng.random() < 0.4) for k in range(1, footnotes + 1)]
     reserved = sum(_size(f"[^{k}]") for k in range(1, footnotes + 1))
     if definitions:
         reserved += _size(BLOCK_SEPARATOR + BLOCK_SEPARATOR.join(definitions))
@@ -826,10 +817,7 @@ def generate_issue(
     items[-1].append(_Prose([closer]))
     _attach_footnotes(rng, items, footnotes)
 
-    rendered = [
-        BLOCK_SEPARATOR.join(b.render() if isinstance(b, _Prose) else b for b in item)
-        for item in items
-    ]
+    rendered = [BLOCK_SEPARATOR.join(b.render() if isinstance(b, _Prose) else b for b in item) for item in items]
     body = ITEM_SEPARATOR.join(rendered)
     if definitions:
         body += BLOCK_SEPARATOR + BLOCK_SEPARATOR.join(definitions)
@@ -848,9 +836,7 @@ def _attach_footnotes(rng: random.Random, items: list[list[_Block]], count: int)
     for item in items[1:]:
         for block in item:
             if isinstance(block, _Prose):
-                slots.extend(
-                    (block, i) for i, s in enumerate(block.sentences) if not s.endswith(":")
-                )
+                slots.extend((block, i) for i, s in enumerate(block.sentences) if not s.endswith(":"))
     if not slots:  # degenerate tiny issue: fall back to the intro
         intro = items[0][0]
         assert isinstance(intro, _Prose)
@@ -872,15 +858,10 @@ def corpus_sizes(count: int, target_bytes: int = 24_000) -> list[int]:
     if count <= 1:
         return [target_bytes] * count
     factors = (1.0, 0.5, 1.6, 0.3, 2.2, 0.8, 1.3, 0.65, 1.9)
-    return [
-        min(60_000, max(5_000, round(target_bytes * factors[i % len(factors)])))
-        for i in range(count)
-    ]
+    return [min(60_000, max(5_000, round(target_bytes * factors[i % len(factors)]))) for i in range(count)]
 
 
-def write_corpus(
-    directory: pathlib.Path, count: int, target_bytes: int = 24_000
-) -> list[pathlib.Path]:
+def write_corpus(directory: pathlib.Path, count: int, target_bytes: int = 24_000) -> list[pathlib.Path]:
     """Write issues 1..count as NNNN-generiert.md and return their paths.
 
     Longer issues get more footnotes, as essays do in the real newsletter.

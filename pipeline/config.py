@@ -210,14 +210,19 @@ def _line_of(text: str, dotted: str) -> int:
     return 0
 
 
+def load_toml(text: str, name: str, rule: str) -> dict[str, Any]:
+    """Parse TOML; a syntax error becomes a finding with the line tomllib names."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise PipelineError(Finding(name, int(m.group(1)) if m else 0, rule, str(exc))) from None
+
+
 def parse_config(text: str, path: Path) -> Config:
     """Validate config text; raise PipelineError listing every problem."""
     name = display_path(path)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"line (\d+)", str(exc))
-        raise PipelineError(Finding(name, int(m.group(1)) if m else 0, "config-syntax", str(exc))) from None
+    data = load_toml(text, name, "config-syntax")
     flat = _flatten(data)
     problems: list[Finding] = []
     warnings: list[Finding] = []

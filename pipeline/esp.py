@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from pipeline.config import load_toml
 from pipeline.errors import Finding, PipelineError, display_path
 
 BUILTIN = Path(__file__).with_name("esp_profiles.toml")
@@ -75,11 +75,7 @@ def _check_tag(value: str) -> str | None:
 def parse_profiles(text: str, path: Path, base: dict[str, Profile] | None = None) -> dict[str, Profile]:
     """Validate one profiles file; its profiles add to or override `base` key by key."""
     name = display_path(path)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"line (\d+)", str(exc))
-        raise PipelineError(Finding(name, int(m.group(1)) if m else 0, "esp-syntax", str(exc))) from None
+    data = load_toml(text, name, "esp-syntax")
     profiles = dict(base or {})
     problems: list[Finding] = []
     for key, table in data.items():
