@@ -303,6 +303,7 @@ def test_noop_rebuild_writes_nothing(site: Path, project: Path):
     before = snapshot(site)
     result = build(project)
     assert result.ok and result.written == [] and result.removed == [] and result.rendered == 0
+    assert result.search_bytes == (site / "search-index.js").stat().st_size
     assert changed(before, snapshot(site)) == set()
 
 

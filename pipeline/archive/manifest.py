@@ -61,7 +61,8 @@ class Manifest:
             "images": self.images,
             "search": self.search,
         }
-        return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+        # Every dict is filled in a fixed order (sorted files, issue numbers), so no sort_keys needed.
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def load(out: Path) -> Manifest:

@@ -156,10 +156,11 @@ def render_issue_safely(
     issue: Issue, site: Site, prev: Neighbour | None, next_: Neighbour | None, feed: bool
 ) -> IssuePage | list[Finding]:
     """For worker processes: problems come back as findings naming the issue, never as exceptions."""
-    name = display_path(issue.path)
     try:
         return render_issue(issue, site, prev, next_, feed)
     except PipelineError as exc:
+        name = display_path(issue.path)
         return [*exc.findings, Finding(name, 0, "archive-page", "its archive page could not be rendered")]
     except Exception as exc:  # a bug must still name the issue, not end in a traceback
+        name = display_path(issue.path)
         return [Finding(name, 0, "archive-page", f"cannot render the archive page: {type(exc).__name__}: {exc}")]

@@ -74,13 +74,16 @@ class Postings:
         return {"versions": {str(n): v for n, v in sorted(self.versions.items())}, "words": self.words}
 
     def update(self, docs: dict[int, tuple[str, str]]) -> Postings:
-        """Match `docs` (number → (version, words from index_words)); touches only what changed."""
+        """Match `docs` (number → (version, words from index_words)); touches only what changed.
+
+        Only the words of issues whose version moved are read, so the others may pass "".
+        """
         stale = {n for n, v in self.versions.items() if n not in docs or docs[n][0] != v}
         fresh = [n for n, (v, _) in sorted(docs.items()) if self.versions.get(n) != v]
-        if len(stale) + len(fresh) > max(8, len(docs) // 4):
-            self.words = {}
-            stale, fresh = set(), sorted(docs)
         for numbers in self.words.values() if stale else ():
+            if len(stale) > 8:
+                numbers[:] = [n for n in numbers if n not in stale]
+                continue
             for n in stale:
                 i = bisect_left(numbers, n)
                 if i < len(numbers) and numbers[i] == n:

@@ -52,7 +52,8 @@ class Plan:
     old: mf.Manifest
     outputs: dict[str, str] = field(default_factory=dict)  # path below the site → input hash
     contents: dict[str, str | bytes] = field(default_factory=dict)  # only what must be written
-    search: Postings | None = None  # updated inverted index; None: unchanged
+    postings: Postings = field(default_factory=Postings)  # the last build's, updated when the index changes
+    search_changed: bool = False
 
     def wanted(self, path: str, key: str) -> bool:
         """Record the output; True when it must be rendered (inputs moved or file gone)."""
@@ -88,6 +89,8 @@ def build_archive(
     result = ArchiveResult(target)
     with Workers() as workers:
         _build(config, result, drafts, progress, workers)
+    search = result.out / "search-index.js"
+    result.search_bytes = search.stat().st_size if result.ok and search.is_file() else 0
     result.findings = sorted(set(result.findings))
     result.seconds = time.perf_counter() - start
     return result
@@ -103,7 +106,7 @@ def _build(config: Config, result: ArchiveResult, drafts: bool, progress: Progre
     if has_errors(result.findings):
         return
     result.issues = len(published)
-    plan = Plan(result.out, old)
+    plan = Plan(result.out, old, postings=Postings.from_json(old.search if old.site == site_key else {}))
     window = {e.number for e in published[-config["archive.feed_entries"] :]}
     result.rendered, found = _issue_pages(plan, site, site_key, published, window, workers, progress)
     result.findings += found
@@ -118,14 +121,27 @@ def _build(config: Config, result: ArchiveResult, drafts: bool, progress: Progre
     except PipelineError as exc:
         result.findings += exc.findings
         return
-    search = plan.search.to_json() if plan.search else old.search
+    if _unchanged(plan, site_key, entries, images):
+        return  # nothing to write, not even the manifest
+    search = plan.postings.to_json() if plan.search_changed else old.search
     new = mf.Manifest(site_key, plan.outputs, {e.name: e.cached() for e in entries}, images, search)
     try:
         _write(plan, new, config.issues_dir, result)
     except OSError as exc:
         result.findings.append(Finding(display_path(result.out), 0, "output-write", f"cannot write: {exc}"))
-    search = result.out / "search-index.js"
-    result.search_bytes = search.stat().st_size if search.is_file() else 0
+
+
+def _unchanged(plan: Plan, site_key: str, entries: list[Entry], images: dict[str, list[int]]) -> bool:
+    old = plan.old
+    return (
+        not plan.contents
+        and old.site == site_key
+        and old.outputs == plan.outputs
+        and old.images == images
+        and {e.name for e in entries} == set(old.issues)
+        and not any(e.refreshed for e in entries)
+        and all((plan.target / rel).is_file() for rel in images)
+    )
 
 
 def _render_job(job: tuple) -> IssuePage | list[Finding]:
@@ -146,7 +162,8 @@ def _issue_pages(
         key = mf.digest(site_key, entry.source, prev and asdict(prev), next_ and asdict(next_))
         feed = entry.number in window
         stale = plan.wanted(f"{entry.number}/index.html", key) | plan.wanted(f"{entry.number}/text.js", key)
-        if stale or entry.summary is None or (feed and not entry.summary.feed):
+        unindexed = plan.postings.versions.get(entry.number) != entry.source  # its words are not cached
+        if stale or unindexed or entry.summary is None or (feed and not entry.summary.feed):
             try:
                 jobs.append((entry.parsed(), site, prev, next_, feed))
                 owners.append(entry)
@@ -169,8 +186,8 @@ def _images(config: Config, published: list[Entry]) -> tuple[dict[str, list[int]
     images: dict[str, list[int]] = {}
     findings = []
     for entry in published:
-        name = display_path(entry.path)
         for rel in entry.summary.images if entry.summary else []:
+            name = display_path(entry.path)
             first = rel.split("/", 1)[0]
             if first in RESERVED or first.isdigit():
                 findings.append(Finding(name, 0, "archive-image", f"image path {rel} would overwrite archive pages"))
@@ -196,9 +213,10 @@ def _aggregates(
         context = site.context("") | {"years": years, "count": len(published), "url": f"{site.base_url}/"}
         out["index.html"] = render_page(site.layouts, "archive-index.html.j2", context)
     if plan.wanted("search-index.js", every):
-        postings = Postings.from_json(plan.old.search if plan.old.site == site_key else {})
-        plan.search = postings.update({e.number: (e.source, e.summary.words if e.summary else "") for e in published})
-        out["search-index.js"] = search_index_js((SearchDoc(e.number, e.title, e.date_de) for e in newest), postings)
+        plan.postings.update({e.number: (e.source, e.summary.words if e.summary else "") for e in published})
+        plan.search_changed = True
+        docs = (SearchDoc(e.number, e.title, e.date_de) for e in newest)
+        out["search-index.js"] = search_index_js(docs, plan.postings)
     if plan.wanted("sitemap.xml", every):
         urls = [(f"{site.base_url}/", newest[0].date if newest else None)]
         out["sitemap.xml"] = sitemap_xml(urls + [(site.issue_url(e.number), e.date) for e in newest])

@@ -11,7 +11,7 @@ import multiprocessing
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
 
@@ -43,11 +43,19 @@ class Entry:
     date_de: str = ""
     summary: Summary | None = None
     issue: Issue | None = None
+    refreshed: bool = False  # read and hashed this time: the manifest must learn its new stat
 
     def cached(self) -> dict:
-        data = {k: v for k, v in asdict(self).items() if k not in ("name", "path", "issue")}
-        data["date"] = self.date.isoformat()
-        return data
+        summary = self.summary and {
+            "teaser": self.summary.teaser, "description": self.summary.description,
+            "words": "",  # they live in the manifest's inverted index
+            "images": self.summary.images, "feed": self.summary.feed,
+        }  # fmt: skip
+        return {
+            "source": self.source, "stat": self.stat, "number": self.number, "title": self.title,
+            "date": self.date.isoformat(), "draft": self.draft, "number_line": self.number_line, "tags": self.tags,
+            "date_de": self.date_de, "summary": summary,
+        }  # fmt: skip
 
     @classmethod
     def from_cache(cls, name: str, path: Path, data: dict) -> Entry:
@@ -61,6 +69,7 @@ class Entry:
         return cls(
             name=issue.path.name, path=issue.path, source=source, stat=stat, number=meta.number, title=meta.title,
             date=meta.date, draft=meta.draft, number_line=issue.line_of("number"), tags=list(meta.tags), issue=issue,
+            refreshed=True,
         )  # fmt: skip
 
     def parsed(self) -> Issue:
@@ -141,7 +150,7 @@ def scan(issues_dir: Path, cache: dict[str, dict], workers: Workers) -> tuple[li
             findings.append(Finding(display_path(path), 0, "file-read", f"cannot read: {exc.strerror}"))
             continue
         if data and data.get("source") == digest(raw):
-            entries.append(Entry.from_cache(path.name, path, dict(data, stat=seen)))
+            entries.append(Entry.from_cache(path.name, path, dict(data, stat=seen, refreshed=True)))
         else:
             fresh.append((path, raw))
     for (path, raw), (issue, found) in zip(fresh, workers.map(parse_file, fresh), strict=True):
