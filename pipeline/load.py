@@ -23,26 +23,29 @@ MAX_BYTES = 8 * 1024 * 1024
 _HANDLER = YAMLHandler()
 
 
-# libyaml's parser where PyYAML was built with it: about 8× faster, which the archive's
-# thousand-issue builds feel. Same safe constructors either way.
-_SafeBase: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Loader(_SafeBase):
-    """SafeLoader, except that `date: 2026-13-40` stays text for the date check to explain.
+def _timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """`date: 2026-13-40` stays text for the date check to explain.
 
     PyYAML's own timestamp constructor raises a bare ValueError there, not a YAMLError.
     """
-
-
-def _timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
     try:
         return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
     except ValueError:
         return loader.construct_scalar(node)
 
 
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+class _PyLoader(yaml.SafeLoader):
+    """The pure-Python parser: slower, but its errors name the line where the problem began."""
+
+
+# libyaml's parser where PyYAML was built with it: about 8× faster, which the archive's
+# thousand-issue builds feel. Same safe constructors either way.
+class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    pass
+
+
+for _loader in (_PyLoader, _FastLoader):
+    _loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
 class _Bad(ValueError):
@@ -126,14 +129,21 @@ def decode(raw: bytes, name: str) -> tuple[str | None, list[Finding]]:
     return text.replace("\r\n", "\n").replace("\r", "\n"), []
 
 
-def _read_yaml(fm: str) -> tuple[Any, yaml.Node | None]:
-    """One parse gives both the values and the node tree (for line numbers)."""
-    loader = _Loader(fm)
+def _parse_yaml(fm: str, loader_class: type) -> tuple[Any, yaml.Node | None]:
+    loader = loader_class(fm)
     try:
         node = loader.get_single_node()
         return (loader.construct_document(node) if node is not None else None), node
     finally:
         loader.dispose()
+
+
+def _read_yaml(fm: str) -> tuple[Any, yaml.Node | None]:
+    """One parse gives both the values and the node tree (for line numbers)."""
+    try:
+        return _parse_yaml(fm, _FastLoader)
+    except yaml.YAMLError:
+        return _parse_yaml(fm, _PyLoader)  # raises again, with the clearer message and line
 
 
 def _node_lines(node: yaml.Node | None, name: str, offset: int) -> tuple[dict[str, int], list[Finding]]:
