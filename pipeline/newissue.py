@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import unicodedata
 from pathlib import Path
@@ -15,12 +16,12 @@ _GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "
 
 TEMPLATE = """---
 number: {number}
-title: "{title}"
+title: {title}
 date: {date}
 draft: true
 ---
 
-Willkommen bei Krasse Links No. {number}.
+Willkommen bei {name} No. {number}.
 
 ---
 
@@ -48,7 +49,9 @@ def next_number(issues_dir: Path) -> int:
 def create_issue(config: Config, title: str, day: dt.date) -> Path:
     number = next_number(config.issues_dir)
     path = config.issues_dir / f"{number:03d}-{slugify(title)}.md"
-    content = TEMPLATE.format(number=number, title=title.replace('"', '\\"'), date=day.isoformat())
+    content = TEMPLATE.format(
+        number=number, title=json.dumps(title, ensure_ascii=False), date=day.isoformat(), name=config["newsletter.name"]
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with path.open("x", encoding="utf-8") as handle:  # "x": never overwrite
