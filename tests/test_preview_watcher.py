@@ -26,6 +26,8 @@ ROOT = Path("/p")
         ("issues/042-der-moment.md~", None),
         ("issues/.#042-der-moment.md", None),
         ("issues/4913", None),
+        ("issues/sedX1b2c3", None),  # sed -i's temp file: no rebuild of everything
+        ("issues/images/Kurve.JPG", EVERYTHING),
         ("issues/_vorlage.md", None),
         ("issues/alt/041.md", None),
         ("layouts/.email.mjml.j2.tmp", None),

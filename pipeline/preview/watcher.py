@@ -25,6 +25,9 @@ _CHANGES = {"created", "modified", "moved", "deleted", "closed"}
 _NOISE_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload")
 
 
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".avif"}
+
+
 def is_noise(name: str) -> bool:
     """Editor droppings: hidden files, backups, swap files, Vim's `4913` write test."""
     return name.startswith((".", "#")) or name.endswith(_NOISE_SUFFIXES) or name == "4913"
@@ -46,8 +49,9 @@ def classify(path: Path, root: Path) -> Path | str | None:
     if parts[0] == "issues" and len(parts) > 1:
         if len(parts) == 2 and rel.suffix == ".md":
             return path if not parts[1].startswith("_") else None
-        if rel.suffix != ".md":
+        if rel.suffix.lower() in IMAGE_SUFFIXES:
             return EVERYTHING  # an image: any issue may show it
+        # anything else (sed's and other tools' suffix-less temp files) changes no output
     return None
 
 
