@@ -97,7 +97,9 @@ def bench_browser(preview: Preview, path: Path, original: str, saves: int) -> li
             start = time.perf_counter()
             path.write_text(original.replace("Willkommen", marker, 1), encoding="utf-8")
             page.wait_for_function(
-                "m => (document.getElementById('desktop').contentDocument?.body?.innerText || '').includes(m)",
+                # textContent, not innerText: innerText forces a layout on every poll and would
+                # slow down the very repaint being measured.
+                "m => (document.getElementById('desktop').contentDocument?.body?.textContent || '').includes(m)",
                 arg=marker,
                 polling="raf",
                 timeout=10_000,
