@@ -59,12 +59,13 @@ def test_bad_front_matter_shows_the_overlay_over_the_last_good_render(page, prev
     expect(desktop).to_contain_text("Schonkost-Ausgabe")
     expect(overlay).to_be_hidden()
 
+    line = [x.startswith("date:") for x in path.read_text(encoding="utf-8").splitlines()].index(True) + 1
     _edit(path, "date:", "date: : :")
     expect(overlay).to_be_visible()
-    expect(overlay).to_contain_text(f"issues/{STEM}.md:4")
+    expect(overlay).to_contain_text(f"issues/{STEM}.md:{line}")
     expect(overlay).to_contain_text("fm-yaml")
     expect(desktop).to_contain_text("Schonkost-Ausgabe")  # last good render stays underneath
-    expect(page.locator("#findings")).to_contain_text("Zeile 4")
+    expect(page.locator("#findings")).to_contain_text(f"Zeile {line}")
 
     _edit(path, "date: : :", "date:")
     _edit(path, "Schonkost-Ausgabe", "reparierte Ausgabe")

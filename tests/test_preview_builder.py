@@ -47,11 +47,13 @@ def test_bad_save_keeps_the_last_good_render_and_names_the_line(project: Path) -
     builder, state, path = _setup(project)
     good = state.get(STEM)
     epoch = state.epoch
-    path.write_text(path.read_text(encoding="utf-8").replace("date:", "date: : :", 1), encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    line = [x.startswith("date:") for x in text.splitlines()].index(True) + 1
+    path.write_text(text.replace("date:", "date: : :", 1), encoding="utf-8")
     [outcome] = builder.run(Batch(frozenset({path})))
     view = state.get(STEM)
     assert state.epoch == epoch + 1
-    assert outcome.errors and outcome.errors[0].line == 4 and outcome.errors[0].rule == "fm-yaml"
+    assert outcome.errors and outcome.errors[0].line == line and outcome.errors[0].rule == "fm-yaml"
     assert view.errors == outcome.errors
     assert view.html == good.html and view.version == good.version  # the last good render stays
 
