@@ -158,8 +158,8 @@ def bundle(
     issue, email = built.issue, built.email
     web_url = config.issue_url(issue.number)
     tags = esp.tags(profile, web_url, hosted_copy)
-    html = esp.map_html(email.html, tags)
-    text = esp.map_text(email.text, tags)
+    html = esp.map_html(email.neutral_html, tags)
+    text = esp.map_text(email.neutral_text, tags)
     if not profile.generic and (left := esp.leftovers(html + text, profile)):
         raise PipelineError(
             Finding(
@@ -337,7 +337,7 @@ def export_issue(
     hosted = profile.hosted_copy if hosted_copy is None else hosted_copy
     assert built.email is not None
     warnings = [f for f in built.findings if not f.is_error]
-    warnings += mapping_warnings(built.email.html, profile, hosted, display_path(issue.path))
+    warnings += mapping_warnings(built.email.neutral_html, profile, hosted, display_path(issue.path))
     warnings = [replace(f, severity=WARNING) for f in warnings]
     try:
         files = bundle(built, config, profile, recipients, hosted, warnings)

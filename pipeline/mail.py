@@ -22,6 +22,9 @@ from pipeline.transforms import email_steps, run_steps
 from pipeline.transforms.mjml import MjmlError
 
 UNSUBSCRIBE = "{{unsubscribe_url}}"  # neutral placeholder; export maps it to each service's tag
+# The footer's web-version link. Filled with the archive page for outbox/ and the preview; export
+# maps it to the archive page or, when asked, to the service's hosted copy.
+WEB_URL = "{{web_url}}"
 
 
 @lru_cache(maxsize=8)
@@ -64,12 +67,22 @@ def _lighten(hex_colour: str) -> str:
 
 @dataclass
 class Email:
-    html: str
+    neutral_html: str  # with the neutral placeholders, for export
     mjml: str
-    text: str
+    neutral_text: str
+    web_url: str
     items_sent: int  # how many items the HTML carries (all, unless split)
     findings: list[Finding] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def html(self) -> str:
+        """The email as built: the web-version link points at the issue's archive page."""
+        return self.neutral_html.replace(WEB_URL, self.web_url)
+
+    @property
+    def text(self) -> str:
+        return self.neutral_text.replace(WEB_URL, self.web_url)
 
     @property
     def bytes(self) -> int:
@@ -92,7 +105,7 @@ def _context(issue: Issue, config: Config, rendered: Rendered, count: int, text:
         "preheader": rendered.preheader,
         "items": items if text else [Markup(i) for i in items[:count]],
         "notes": (rendered.text.notes_text() if text else Markup(rendered.html.notes_html(notes_count))),
-        "web_url": web_url,
+        "web_url": WEB_URL,
         "continue_url": web_url if split and not text else "",
         "unsubscribe_url": UNSUBSCRIBE,
         "imprint": config["footer.imprint"],
@@ -121,7 +134,8 @@ def render_email(issue: Issue, config: Config, rendered: Rendered, count: int | 
     except MjmlError as exc:
         raise PipelineError(Finding("layouts/email.mjml.j2", 0, "mjml", str(exc))) from None
     text = render_layout(env, "email.txt.j2", _context(issue, config, rendered, count, text=True))
-    return Email(html=html, mjml=mjml, text=text, items_sent=count, timings=timings)
+    web_url = config.issue_url(issue.number)
+    return Email(html, mjml, text, web_url, items_sent=count, timings=timings)
 
 
 def build_email(issue: Issue, config: Config, rendered: Rendered) -> Email:
