@@ -89,6 +89,15 @@ class Email:
         return len(self.html.encode("utf-8"))
 
 
+PREVIEW_CHARS = 150  # about what the widest inbox list shows of the preview text
+
+
+def _filler(preheader: str) -> Markup:
+    """Invisible characters after a short preheader, so inboxes do not fill the preview line with
+    the header and intro the reader is about to see anyway."""
+    return Markup("&zwnj;&nbsp;" * max(0, (PREVIEW_CHARS - len(preheader)) // 2))
+
+
 def _context(issue: Issue, config: Config, rendered: Rendered, count: int, text: bool) -> dict:
     items = rendered.text.items if text else rendered.html.items
     notes_count = rendered.notes_for(count)
@@ -103,6 +112,7 @@ def _context(issue: Issue, config: Config, rendered: Rendered, count: int, text:
         "issue": issue.meta,
         "date_de": german_date(issue.meta.date, config["newsletter.language"]),
         "preheader": rendered.preheader,
+        "preheader_filler": _filler(rendered.preheader),
         "items": items if text else [Markup(i) for i in items[:count]],
         "notes": (rendered.text.notes_text() if text else Markup(rendered.html.notes_html(notes_count))),
         "web_url": WEB_URL,
