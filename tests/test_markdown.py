@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.markdown import MAX_NESTING, parse, render_html
+from pipeline.markdown import MAX_NESTING, parse, parser, render_html
 
 
 def html_of(src: str) -> list[str]:
@@ -169,3 +169,22 @@ def test_too_deep_nesting_is_recorded_not_silently_dropped() -> None:
     assert "tief" in render_html(shallow).items[0] and "nach" in render_html(shallow).items[0]
     deep = parse("vorher\n\n" + ">" * (MAX_NESTING + 5) + " tief\n\nnach\n")
     assert deep.too_deep == [2]  # 0-based body line of the text markdown-it leaves out
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.org/a%20b?x=1&y=<2>#F",
+        "https://Example.ORG/Pfad/",
+        "https://user:pw@example.org:8080/p",
+        "https://[::1]:80/x",
+        "https://bücher.example/straße",
+        "HTTPS://example.org/ä",
+        "mailto:post@example.org",
+        "https://example.org/a b",
+    ],
+)
+def test_fast_link_normalisation_matches_markdown_it(url: str) -> None:
+    from markdown_it.common.normalize_url import normalizeLink
+
+    assert parser().normalizeLink(url) == normalizeLink(url)
