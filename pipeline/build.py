@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pipeline.checks import check
 from pipeline.config import Config
-from pipeline.errors import Finding, PipelineError, display_path, has_errors
+from pipeline.errors import Finding, PipelineError, absolute, display_path, has_errors
 from pipeline.images import copy_images
 from pipeline.load import duplicate_numbers, issue_paths, read_issue
 from pipeline.mail import Email, build_email
@@ -30,8 +30,8 @@ class Loaded:
 
 def load_issues(config: Config, paths: Sequence[Path] | None = None, drafts: bool = False) -> Loaded:
     """Read the given files (default: all of issues/), keep drafts only when asked."""
-    every = [p.resolve() for p in issue_paths(config.issues_dir)]
-    chosen = [p.resolve() for p in paths] if paths else every
+    every = [absolute(p) for p in issue_paths(config.issues_dir)]
+    chosen = [absolute(p) for p in paths] if paths else every
     issues: list[Issue] = []
     findings: list[Finding] = []
     others: list[Issue] = []

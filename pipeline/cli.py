@@ -20,7 +20,7 @@ from rich.markup import escape
 
 from pipeline.build import build_one, load_issues, prepare
 from pipeline.config import Config, load_config
-from pipeline.errors import Finding, PipelineError, has_errors
+from pipeline.errors import Finding, PipelineError, absolute, has_errors
 from pipeline.newissue import create_issue
 
 console = Console(highlight=False, soft_wrap=True)
@@ -49,7 +49,7 @@ def open_config(ctx: click.Context) -> Config:
 
 
 def issue_args(paths: tuple[str, ...]) -> list[Path]:
-    return [Path(p).resolve() for p in paths]
+    return [absolute(Path(p)) for p in paths]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

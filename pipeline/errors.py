@@ -6,6 +6,7 @@ and which exit code follows.
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -41,11 +42,16 @@ class PipelineError(Exception):
         super().__init__("\n".join(str(f) for f in self.findings))
 
 
+def absolute(path: Path) -> Path:
+    """Absolute without following links, so a linked issue keeps the name the author gave it."""
+    return Path(os.path.abspath(path))
+
+
 def display_path(path: Path | str) -> str:
     """Paths relative to the working directory read best in messages (`issues/x.md:4`)."""
     p = Path(path)
     try:
-        return str(p.resolve().relative_to(Path.cwd().resolve()))
+        return str(absolute(p).relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(p)
 

@@ -239,7 +239,12 @@ def read_issue(path: Path) -> tuple[Issue | None, list[Finding]]:
 
 
 def issue_paths(issues_dir: Path) -> list[Path]:
-    return sorted(p for p in issues_dir.glob("*.md") if p.is_file() and not p.name.startswith((".", "_")))
+    """Every issue file; a dangling link is kept so reading it reports the problem by name."""
+    return sorted(
+        p
+        for p in issues_dir.glob("*.md")
+        if (p.is_file() or (p.is_symlink() and not p.exists())) and not p.name.startswith((".", "_"))
+    )
 
 
 def duplicate_numbers(issues: list[Issue]) -> list[Finding]:

@@ -234,3 +234,11 @@ def test_unknown_newsletter_key_is_a_warning(project: Path) -> None:
     result = krasse(project, "build")
     assert result.exit_code == 0
     assert_finding(result.output, "newsletter.toml", line, "config-unknown", "did you mean 'email.clip_budget'")
+
+
+def test_dangling_link_is_named_not_skipped(empty_project: Path) -> None:
+    (empty_project / "issues/048-verlinkt.md").symlink_to(empty_project / "gibt-es-nicht.md")
+    result = krasse(empty_project, "check")
+    assert result.exit_code == 1
+    assert "issues/048-verlinkt.md: error [file-read] cannot read" in result.output
+    assert "gibt-es-nicht" not in result.output  # named as the author named it
