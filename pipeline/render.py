@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from pipeline.images import LocalImage, local_images, url_for
 from pipeline.markdown import Document, Fragments, footnotes_in, parse, render_html
@@ -13,10 +14,14 @@ from pipeline.text import TextParts, first_sentences, plain, render_text
 @dataclass
 class Rendered:
     doc: Document
-    html: Fragments  # image URLs absolute, for the email
-    text: TextParts
+    html: Fragments  # image URLs as `render` was asked for (absolute, for the email)
     preheader: str
     images: list[LocalImage]
+
+    @cached_property
+    def text(self) -> TextParts:
+        """The plain-text parts, made on first use: the archive never needs them."""
+        return render_text(self.doc)
 
     def notes_for(self, count: int) -> int:
         """How many notes belong to the first `count` items (footnotes number in reading order)."""
@@ -37,7 +42,6 @@ class Rendered:
 def render(issue: Issue, image_base: str, preheader_limit: int = 100) -> Rendered:
     doc = parse(issue.body)
     html = render_html(doc, lambda src: url_for(src, image_base))
-    text = render_text(doc)
     images = local_images([t for run in doc.items for t in run] + doc.notes)
     preheader = issue.meta.preheader or first_sentences(plain(doc.items[0]), preheader_limit)
-    return Rendered(doc=doc, html=html, text=text, preheader=preheader, images=images)
+    return Rendered(doc=doc, html=html, preheader=preheader, images=images)

@@ -18,10 +18,10 @@ from pipeline.archive.feed import absolute_anchors
 from pipeline.archive.search import index_words, text_js
 from pipeline.config import Config
 from pipeline.errors import Finding, PipelineError, display_path
-from pipeline.images import local_images, url_for
+from pipeline.images import url_for
 from pipeline.mail import environment, render_layout
-from pipeline.markdown import parse, render_html
 from pipeline.model import Issue, german_date
+from pipeline.render import render
 from pipeline.text import first_sentences, plain
 
 TEASER_LENGTH = 220
@@ -115,13 +115,12 @@ def render_page(env_dir: Path, name: str, context: dict) -> str:
 
 def render_issue(issue: Issue, site: Site, prev: Neighbour | None, next_: Neighbour | None, feed: bool) -> IssuePage:
     """The page at `<number>/index.html`; raises PipelineError (layout file:line) on layout errors."""
-    doc = parse(issue.body)
-    images = local_images([t for run in doc.items for t in run] + doc.notes)
-    fragments = render_html(doc, lambda src: url_for(src, ".."))
-    texts = [plain(run) for run in doc.items]
-    notes_text = plain(doc.notes)
+    rendered = render(issue, "..", site.preheader_length)  # images relative to <number>/
+    images, fragments = rendered.images, rendered.html
+    texts = [plain(run) for run in rendered.doc.items]
+    notes_text = plain(rendered.doc.notes)
     intro = texts[0] if texts else ""
-    description = issue.meta.preheader or first_sentences(intro, site.preheader_length)
+    description = rendered.preheader
     first_image = next((i.rel for i in images if i.safe), "")
     url = site.issue_url(issue.number)
     context = site.context("../") | {
@@ -138,7 +137,7 @@ def render_issue(issue: Issue, site: Site, prev: Neighbour | None, next_: Neighb
     html = render_page(site.layouts, "archive-issue.html.j2", context)
     feed_html = ""
     if feed:
-        absolute = render_html(doc, lambda src: url_for(src, site.base_url))
+        absolute = rendered.fragments(site.base_url)
         body = "\n<hr>\n".join(absolute.items) + ("\n<hr>\n" + absolute.notes_html() if absolute.notes else "")
         feed_html = absolute_anchors(body, url)
     meta = issue.meta
