@@ -195,9 +195,18 @@ class Document:
         return sorted(set(self.env.get("too_deep", ())))
 
 
+def _escape_raw(tokens: Sequence[Token]) -> None:
+    for token in tokens:
+        if token.type in ("html_block", "html_inline"):
+            token.content = escape_unknown_tags(token.content)
+        if token.children:
+            _escape_raw(token.children)
+
+
 def parse(body: str) -> Document:
     env: dict = {}
     tokens = parser().parse(body, env)
+    _escape_raw(tokens)  # once, here: every rendering of this document sees safe raw HTML
     notes_start = next((i for i, t in enumerate(tokens) if t.type == "footnote_block_open"), len(tokens))
     notes, main = tokens[notes_start:], tokens[:notes_start]
     items: list[list[Token]] = [[]]
@@ -226,14 +235,6 @@ def _with_image_urls(tokens: Sequence[Token], image_url: ImageUrl) -> None:
             token.attrSet("src", image_url(original))
         if token.children:
             _with_image_urls(token.children, image_url)
-
-
-def _escape_raw(tokens: Sequence[Token]) -> None:
-    for token in tokens:
-        if token.type in ("html_block", "html_inline"):
-            token.content = escape_unknown_tags(token.content)
-        if token.children:
-            _escape_raw(token.children)
 
 
 @dataclass
@@ -266,12 +267,10 @@ def render_html(doc: Document, image_url: ImageUrl = lambda src: src) -> Fragmen
     md = parser()
     out_items = []
     for run in doc.items:
-        _escape_raw(run)
         _with_image_urls(run, image_url)
         out_items.append(sanitize(md.renderer.render(run, md.options, doc.env)))
     notes = []
     for run in _split_notes(doc.notes):
-        _escape_raw(run)
         _with_image_urls(run, image_url)
         notes.append(sanitize(md.renderer.render(run, md.options, doc.env)))
     return Fragments(out_items, notes)
