@@ -183,29 +183,16 @@ def rule_nesting(ctx: Context) -> list[Finding]:
 
 def rule_preheader(ctx: Context) -> list[Finding]:
     limit = ctx.config["email.preheader_length"]
-    text = ctx.rendered.preheader
-    line = ctx.issue.line_of("preheader") - ctx.issue.body_line if ctx.issue.meta.preheader else 0
-    if len(text) > limit:
-        return [
-            Finding(
-                ctx.name,
-                line + ctx.issue.body_line,
-                "preheader-length",
-                f"preheader is {len(text)} characters; inboxes show about {limit}",
-                WARNING,
-            )
-        ]
-    if len(text) < 25:
-        return [
-            Finding(
-                ctx.name,
-                line + ctx.issue.body_line,
-                "preheader-length",
-                f"preheader is only {len(text)} characters; inboxes fill the rest with body text",
-                WARNING,
-            )
-        ]
-    return []
+    length = len(ctx.rendered.preheader)
+    # A written preheader is found at its key; a derived one comes from the intro.
+    line = ctx.issue.line_of("preheader") if ctx.issue.meta.preheader else ctx.issue.body_line
+    if length > limit:
+        message = f"preheader is {length} characters; inboxes show about {limit}"
+    elif length < 25:
+        message = f"preheader is only {length} characters; inboxes fill the rest with body text"
+    else:
+        return []
+    return [Finding(ctx.name, line, "preheader-length", message, WARNING)]
 
 
 def rule_email(ctx: Context) -> list[Finding]:

@@ -16,6 +16,8 @@ from urllib.parse import quote, unquote
 
 from markdown_it.token import Token
 
+from pipeline.output import write_atomic
+
 _REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.I)
 
 
@@ -78,8 +80,6 @@ def url_for(src: str, base: str) -> str:
 
 def copy_images(images: Sequence[LocalImage], source_dir: Path, target_dir: Path) -> list[Path]:
     """Copy the existing safe images; returns what was written. Missing ones are `check`'s job."""
-    from pipeline.output import write_atomic
-
     written = []
     for image in images:
         if not image.safe:
