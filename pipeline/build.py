@@ -8,12 +8,12 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.checks import check
 from pipeline.config import Config
-from pipeline.errors import Finding, PipelineError, absolute, display_path, has_errors
+from pipeline.errors import Finding, PipelineError, absolute, display_path, has_errors, project_relative
 from pipeline.images import copy_images
 from pipeline.load import duplicate_numbers, issue_paths, read_issue
 from pipeline.mail import Email, build_email
@@ -69,17 +69,6 @@ class Built:
         return self.email is not None and not has_errors(self.findings)
 
 
-def _project_relative(finding: Finding, root: Path) -> str:
-    """The finding as text with its file relative to the project: meta.json must not depend on the cwd."""
-    path = Path(finding.file)
-    if path.is_absolute() or path.exists():
-        try:
-            return str(replace(finding, file=path.resolve().relative_to(root.resolve()).as_posix()))
-        except ValueError:
-            pass
-    return str(finding)
-
-
 def meta_json(issue: Issue, rendered: Rendered, email: Email, config: Config, findings: list[Finding]) -> str:
     data = {
         "number": issue.number,
@@ -96,8 +85,8 @@ def meta_json(issue: Issue, rendered: Rendered, email: Email, config: Config, fi
         "items": len(rendered.html.items),
         "items_sent": email.items_sent,
         "images": [i.rel for i in rendered.images if i.safe],
-        "warnings": [_project_relative(f, config.root) for f in findings if not f.is_error],
-        "errors": [_project_relative(f, config.root) for f in findings if f.is_error],
+        "warnings": [project_relative(f, config.root) for f in findings if not f.is_error],
+        "errors": [project_relative(f, config.root) for f in findings if f.is_error],
     }
     return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 

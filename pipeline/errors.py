@@ -7,7 +7,7 @@ and which exit code follows.
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 ERROR = "error"
@@ -58,3 +58,11 @@ def display_path(path: Path | str) -> str:
 
 def has_errors(findings: list[Finding]) -> bool:
     return any(f.is_error for f in findings)
+
+
+def project_relative(finding: Finding, root: Path) -> str:
+    """The finding as text with its file relative to the project: meta.json must not depend on the cwd."""
+    path, base = absolute(Path(finding.file)), root.resolve()
+    if path.is_relative_to(base):
+        finding = replace(finding, file=path.relative_to(base).as_posix())
+    return str(finding)

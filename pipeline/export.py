@@ -24,7 +24,7 @@ from pipeline import esp
 from pipeline.build import Built, load_issues, prepare
 from pipeline.config import Config
 from pipeline.eml import PLACEHOLDER_TO, Headers, build_eml, parse_recipients
-from pipeline.errors import ERROR, WARNING, Finding, PipelineError, display_path, has_errors
+from pipeline.errors import ERROR, WARNING, Finding, PipelineError, display_path, has_errors, project_relative
 from pipeline.model import Issue
 from pipeline.output import inside, issue_dir, write_atomic
 
@@ -105,14 +105,6 @@ def _slug(text: str) -> str:
 
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _relative(finding: Finding, root: Path) -> str:
-    """A finding as text with its file relative to the project, so meta.json does not depend on the cwd."""
-    path = Path(finding.file).resolve()
-    if path.is_relative_to(root.resolve()):
-        finding = replace(finding, file=path.relative_to(root.resolve()).as_posix())
-    return str(finding)
 
 
 def mapping_warnings(html: str, profile: esp.Profile, hosted_copy: bool, name: str) -> list[Finding]:
@@ -201,7 +193,7 @@ def bundle(
         "bytes": len(files["email.html"]),
         "clip_budget": config["email.clip_budget"],
         "files": {name: {"bytes": len(data), "sha256": _sha(data)} for name, data in sorted(files.items())},
-        "warnings": [_relative(f, config.root) for f in warnings],
+        "warnings": [project_relative(f, config.root) for f in warnings],
     }
     files[META] = (json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
     return files
