@@ -195,19 +195,24 @@ def _flatten(data: dict, prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _line_of(text: str, dotted: str) -> int:
-    """Line of `key = …` inside its `[section]`, 0 if not found (the message still names the key)."""
-    section, _, key = dotted.rpartition(".")
+def toml_line(text: str, section: str, key: str | None = None) -> int:
+    """Line of `[section]`, or of `key = …` inside it (quoted or not); 0 when not found."""
     current = ""
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
-        if m := re.fullmatch(r"\[\s*([^\]]+?)\s*\]", stripped):
+        if m := re.fullmatch(r"\[\s*\"?([^\]\"]+?)\"?\s*\]", stripped):
             current = m.group(1)
-        elif current == section and re.match(rf"{re.escape(key)}\s*=", stripped):
-            return number
-        elif f"{section}.{key}" == stripped.split("=")[0].strip() and current == "":
+            if key is None and current == section:
+                return number
+        elif key and current == section and re.match(rf"\"?{re.escape(key)}\"?\s*=", stripped):
             return number
     return 0
+
+
+def _line_of(text: str, dotted: str) -> int:
+    """Line of a config key, written in its `[section]` or as a dotted key at the top."""
+    section, _, key = dotted.rpartition(".")
+    return toml_line(text, section, key) or toml_line(text, "", dotted)
 
 
 def load_toml(text: str, name: str, rule: str) -> dict[str, Any]:

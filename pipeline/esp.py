@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import load_toml
+from pipeline.config import load_toml, toml_line
 from pipeline.errors import Finding, PipelineError, display_path
 
 BUILTIN = Path(__file__).with_name("esp_profiles.toml")
@@ -49,20 +49,6 @@ _REQUIRED = ("name", "unsubscribe")
 _TAGS = ("unsubscribe", "web", "first_name")
 
 
-def _line_of(text: str, section: str, key: str | None = None) -> int:
-    """Line of `[section]`, or of `key = …` inside it; 0 when not found."""
-    current = ""
-    for number, line in enumerate(text.splitlines(), 1):
-        stripped = line.strip()
-        if m := re.fullmatch(r"\[\s*\"?([^\]\"]+?)\"?\s*\]", stripped):
-            current = m.group(1)
-            if key is None and current == section:
-                return number
-        elif key and current == section and re.match(rf"\"?{re.escape(key)}\"?\s*=", stripped):
-            return number
-    return 0
-
-
 def _check_tag(value: str) -> str | None:
     """Why a tag value cannot be used, or None."""
     if any(c in value for c in "<>\r\n"):
@@ -79,11 +65,11 @@ def parse_profiles(text: str, path: Path, base: dict[str, Profile] | None = None
     profiles = dict(base or {})
     problems: list[Finding] = []
     for key, table in data.items():
-        line = _line_of(text, key)
+        line = toml_line(text, key)
         if not isinstance(table, dict):
             problems.append(
                 Finding(
-                    name, _line_of(text, "", key) or line, "esp-profile", f"{key}: expected a [{key}] table of tags"
+                    name, toml_line(text, "", key) or line, "esp-profile", f"{key}: expected a [{key}] table of tags"
                 )
             )
             continue
@@ -97,7 +83,7 @@ def parse_profiles(text: str, path: Path, base: dict[str, Profile] | None = None
             values = {f.name: getattr(profiles[key], f.name) for f in fields(Profile)}
         values["key"] = key
         for field, value in table.items():
-            where = _line_of(text, key, field) or line
+            where = toml_line(text, key, field) or line
             if field not in _FIELDS:
                 close = difflib.get_close_matches(field, _FIELDS, n=1)
                 hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(_FIELDS)})"
