@@ -28,13 +28,13 @@ from generate import generate_issue  # noqa: E402
 
 from pipeline.config import load_config  # noqa: E402
 from pipeline.load import decode, parse_issue  # noqa: E402
-from pipeline.mail import _context, _css, build_email, environment, render_layout  # noqa: E402
+from pipeline.mail.compose import _context, _css, build_email, environment, render_layout  # noqa: E402
+from pipeline.mail.inline import inline_css  # noqa: E402
+from pipeline.mail.minify import minify  # noqa: E402
+from pipeline.mail.mjml import mjml_to_html  # noqa: E402
 from pipeline.markdown import parse, render_html  # noqa: E402
 from pipeline.render import render  # noqa: E402
 from pipeline.text import render_text  # noqa: E402
-from pipeline.transforms.inline import inline_css  # noqa: E402
-from pipeline.transforms.minify import minify  # noqa: E402
-from pipeline.transforms.mjml import mjml_to_html  # noqa: E402
 
 SIZES = [5_000, 24_000, 60_000]
 STAGES = ["read+validate", "markdown", "text", "layout", "mjml", "inline", "minify", "total"]

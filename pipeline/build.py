@@ -16,7 +16,7 @@ from pipeline.config import Config
 from pipeline.errors import Finding, PipelineError, absolute, display_path, has_errors, project_relative
 from pipeline.images import copy_images
 from pipeline.load import duplicate_numbers, issue_paths, read_issue
-from pipeline.mail import Email, build_email
+from pipeline.mail.compose import Email, build_email
 from pipeline.model import Issue
 from pipeline.output import issue_dir, write_atomic
 from pipeline.render import Rendered, render

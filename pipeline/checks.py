@@ -14,7 +14,7 @@ from markdown_it.token import Token
 
 from pipeline.config import Config
 from pipeline.errors import ERROR, WARNING, Finding, display_path
-from pipeline.mail import UNSUBSCRIBE, Email
+from pipeline.mail.compose import UNSUBSCRIBE, Email
 from pipeline.markdown import MAX_NESTING
 from pipeline.model import Issue
 from pipeline.render import Rendered

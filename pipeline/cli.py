@@ -228,7 +228,7 @@ def export(
     Refuses (exit 1) a draft, a missing subject or image, a missing unsubscribe link, or an email over
     the clip budget. Re-exporting writes only what changed.
     """
-    from pipeline.export import export_issue
+    from pipeline.export.bundle import export_issue
 
     config = open_config(ctx)
     try:
@@ -253,7 +253,7 @@ def send_test(ctx: click.Context, issue: str, to: tuple[str, ...], esp: str | No
     SMTP settings come from [smtp] in newsletter.toml; the password only from the environment
     variable named by smtp.password_env.
     """
-    from pipeline.sendtest import send_test as send
+    from pipeline.export.sendtest import send_test as send
 
     config = open_config(ctx)
     try:

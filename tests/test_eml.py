@@ -9,8 +9,8 @@ from email.policy import default
 
 import pytest
 
-from pipeline.eml import Headers, build_eml, parse_recipients
 from pipeline.errors import PipelineError
+from pipeline.export.eml import Headers, build_eml, parse_recipients
 
 HEADERS = Headers(
     subject="Krasse Links No. 41: Plattform-Dämmerung – „Grüße“ aus der Straße",

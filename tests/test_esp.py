@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import esp
 from pipeline.errors import PipelineError
+from pipeline.export import services as esp
 
 ARCHIVE = "https://krasse-links.example/archiv/41/"
 HTML = (

@@ -220,7 +220,7 @@ def test_split_cuts_at_the_last_item_that_fits(project: Path) -> None:
     # one more item would not have fitted
     config = load_config(project)
     issue, _ = read_issue(project / "issues/041-plattform-daemmerung.md")
-    from pipeline.mail import render_email
+    from pipeline.mail.compose import render_email
 
     rendered = prepare(issue, config).rendered
     assert render_email(issue, config, rendered, meta["items_sent"] + 1).bytes > 30000

@@ -6,10 +6,10 @@ import socket
 
 import pytest
 
-from pipeline.transforms import email_steps, run_steps
-from pipeline.transforms.inline import inline_css
-from pipeline.transforms.minify import minify
-from pipeline.transforms.mjml import MjmlError, mjml_to_html
+from pipeline.mail.inline import inline_css
+from pipeline.mail.minify import minify
+from pipeline.mail.mjml import MjmlError, mjml_to_html
+from pipeline.mail.steps import email_steps, run_steps
 
 MJML = """<mjml lang="de">
   <mj-head><mj-title>Betreff</mj-title></mj-head>

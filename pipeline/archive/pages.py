@@ -19,7 +19,7 @@ from pipeline.archive.search import index_words, text_js
 from pipeline.config import Config
 from pipeline.errors import Finding, PipelineError, display_path
 from pipeline.images import url_for
-from pipeline.mail import environment, render_layout
+from pipeline.mail.compose import environment, render_layout
 from pipeline.model import Issue, german_date
 from pipeline.render import render
 from pipeline.text import first_sentences, plain

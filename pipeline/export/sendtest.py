@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.config import Config
-from pipeline.eml import parse_recipients
 from pipeline.errors import Finding, PipelineError
-from pipeline.export import export_issue
+from pipeline.export.bundle import export_issue
+from pipeline.export.eml import parse_recipients
 
 CONFIG = "newsletter.toml"
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from pipeline.transforms.inline import inline_css
-from pipeline.transforms.minify import minify
-from pipeline.transforms.mjml import mjml_to_html
+from pipeline.mail.inline import inline_css
+from pipeline.mail.minify import minify
+from pipeline.mail.mjml import mjml_to_html
 
 Step = Callable[[str], str]
 

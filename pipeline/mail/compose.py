@@ -16,10 +16,10 @@ from markupsafe import Markup
 
 from pipeline.config import Config
 from pipeline.errors import WARNING, Finding, PipelineError, display_path
+from pipeline.mail.mjml import MjmlError
+from pipeline.mail.steps import email_steps, run_steps
 from pipeline.model import Issue, german_date
 from pipeline.render import Rendered
-from pipeline.transforms import email_steps, run_steps
-from pipeline.transforms.mjml import MjmlError
 
 UNSUBSCRIBE = "{{unsubscribe_url}}"  # neutral placeholder; export maps it to each service's tag
 # The footer's web-version link. Filled with the archive page for outbox/ and the preview; export

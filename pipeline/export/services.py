@@ -1,6 +1,6 @@
 """Mailing-service profiles: which merge tag replaces each neutral placeholder of the email.
 
-The profiles are data (`esp_profiles.toml`, extended by an optional `esp.toml` in the project), so a
+The profiles are data (`services.toml`, extended by an optional `esp.toml` in the project), so a
 new service needs no Python. The mapping functions are pure `str -> str`; in HTML they respect
 attribute quoting, so a tag with spaces or quotes still lands in one intact attribute value.
 """
@@ -16,7 +16,7 @@ from typing import Any
 from pipeline.config import load_toml, toml_line
 from pipeline.errors import Finding, PipelineError, display_path
 
-BUILTIN = Path(__file__).with_name("esp_profiles.toml")
+BUILTIN = Path(__file__).with_name("services.toml")
 USER_FILE = "esp.toml"
 
 # The neutral placeholders the layouts may use. Exactly these spellings: `{{ unsubscribe_url }}`

@@ -20,11 +20,11 @@ from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
 from pathlib import Path
 
-from pipeline import esp
 from pipeline.build import Built, load_issues, prepare
 from pipeline.config import Config
-from pipeline.eml import PLACEHOLDER_TO, Headers, build_eml, parse_recipients
 from pipeline.errors import ERROR, WARNING, Finding, PipelineError, display_path, has_errors, project_relative
+from pipeline.export import services as esp
+from pipeline.export.eml import PLACEHOLDER_TO, Headers, build_eml, parse_recipients
 from pipeline.model import Issue
 from pipeline.output import inside, issue_dir, write_atomic
 

@@ -1,0 +1,1 @@
+"""`krasse export` and `send-test`: per-service bundles, the .eml, and test sends over SMTP."""
