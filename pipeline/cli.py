@@ -132,6 +132,27 @@ def check(ctx: click.Context, paths: tuple[str, ...], drafts: bool, fmt: str) ->
 
 
 @cli.command()
+@click.argument("folder", default=".", type=click.Path(file_okay=False))
+@click.option("--name", default="Mein Newsletter", show_default=True, help="Name of the newsletter (sender too).")
+def init(folder: str, name: str) -> None:
+    """Create a newsletter project in FOLDER: newsletter.toml, issues/ with an example, layouts/, outbox/.
+
+    Refuses (exit 1) where a project already is, and never overwrites a file.
+    Then: cd FOLDER && krasse build.
+    """
+    from pipeline.scaffold import init_project
+
+    target = Path(folder)
+    try:
+        written = init_project(target, name)
+    except PipelineError as exc:
+        fail(exc.findings)
+    where = escape(str(target))
+    console.print(f"created {len(written)} files in {where} (newsletter.toml, issues/, layouts/, outbox/)")
+    console.print(f"next: cd {where} && krasse build   (edit newsletter.toml first: sender, imprint, URL)")
+
+
+@cli.command()
 @click.option("--title", default="Neue Ausgabe", show_default=True, help="Title of the new issue.")
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Send date (default: today).")
 @click.pass_context

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import WARNING, Finding, PipelineError, display_path
+from pipeline.layouts import project_layouts
 
 CONFIG_NAME = "newsletter.toml"
 
@@ -170,7 +171,8 @@ class Config:
 
     @property
     def layouts_dir(self) -> Path:
-        return self.root / "layouts"
+        """The project's layouts/, or the packaged stock layouts when it has none."""
+        return project_layouts(self.root)
 
     @property
     def outbox(self) -> Path:
