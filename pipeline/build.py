@@ -26,6 +26,7 @@ from pipeline.render import Rendered, render
 class Loaded:
     issues: list[Issue]
     findings: list[Finding]  # problems of files that could not be loaded, and duplicates
+    skipped: list[str] = field(default_factory=list)  # stems of drafts left out (no --drafts)
 
 
 def load_issues(config: Config, paths: Sequence[Path] | None = None, drafts: bool = False) -> Loaded:
@@ -34,6 +35,7 @@ def load_issues(config: Config, paths: Sequence[Path] | None = None, drafts: boo
     chosen = [absolute(p) for p in paths] if paths else every
     issues: list[Issue] = []
     findings: list[Finding] = []
+    skipped: list[str] = []
     others: list[Issue] = []
     for path in sorted(set(chosen) | set(every)):
         issue, found = read_issue(path)
@@ -41,6 +43,8 @@ def load_issues(config: Config, paths: Sequence[Path] | None = None, drafts: boo
             findings.extend(found)
             if issue is not None and (drafts or not issue.meta.draft or paths):
                 issues.append(issue)
+            elif issue is not None:
+                skipped.append(issue.stem)
         elif issue is not None:
             others.append(issue)
     # Numbers must be unique across the whole folder, not just the files asked for.
@@ -51,7 +55,7 @@ def load_issues(config: Config, paths: Sequence[Path] | None = None, drafts: boo
     findings.extend(dup)
     issues = [i for i in issues if display_path(i.path) not in bad]
     issues.sort(key=lambda i: i.number)
-    return Loaded(issues, findings)
+    return Loaded(issues, findings, skipped)
 
 
 @dataclass

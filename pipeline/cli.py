@@ -22,30 +22,46 @@ from pipeline.build import build_one, load_issues, prepare
 from pipeline.config import Config, load_config
 from pipeline.errors import Finding, PipelineError, absolute, has_errors
 from pipeline.newissue import create_issue
+from pipeline.summary import Summary, grouped
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def print_findings(findings: list[Finding], stream: Console | None = None) -> None:
+    """Errors in red, warnings in yellow; a warning repeated in one file is shown once with its lines."""
     out = stream or err_console
-    for f in findings:
+    for f in grouped(findings):
         style = "red" if f.is_error else "yellow"
         out.print(f"[{style}]{escape(str(f))}[/{style}]", markup=True, highlight=False)
 
 
-def fail(findings: list[Finding]) -> None:
-    print_findings(findings)
+def fail(findings: list[Finding], fmt: str = "text") -> None:
+    if fmt == "json":
+        emit_json({"ok": False, "findings": [f.as_dict() for f in findings]})
+    else:
+        print_findings(findings)
     sys.exit(1)
 
 
-def open_config(ctx: click.Context) -> Config:
+def emit_json(data: object) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def open_config(ctx: click.Context, fmt: str = "text", warnings: bool = True) -> Config:
+    """The project's config; with `--format json` its warnings go into the JSON, not to stderr."""
     try:
         config = load_config(ctx.obj["root"])
     except PipelineError as exc:
-        fail(exc.findings)
-    print_findings(config.warnings)
+        fail(exc.findings, fmt)
+    if fmt != "json" and warnings:
+        print_findings(config.warnings)
     return config
+
+
+FORMAT = click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Output format (json: for scripts)."
+)
 
 
 def issue_args(paths: tuple[str, ...]) -> list[Path]:
@@ -75,48 +91,76 @@ def cli(ctx: click.Context, root: str) -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=False, exists=True))
 @click.option("--drafts", is_flag=True, help="Include issues with draft: true.")
-@click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only problems (no per-issue or summary line).")
+@FORMAT
 @click.pass_context
-def build(ctx: click.Context, paths: tuple[str, ...], drafts: bool, quiet: bool) -> None:
+def build(ctx: click.Context, paths: tuple[str, ...], drafts: bool, quiet: bool, fmt: str) -> None:
     """Build the email of each issue into outbox/<issue>/.
 
     PATHS default to every non-draft issue in issues/. A bad issue is reported and
-    skipped; the others are still built. Exit 1 if any issue failed.
+    skipped; the others are still built. Ends with a summary line; warns about outputs
+    of deleted issues (see `krasse clean`). Exit 1 if any issue failed.
     """
-    config = open_config(ctx)
+    from pipeline.clean import warnings as stale_warnings
+
+    start = time.perf_counter()
+    text = fmt == "text"
+    config = open_config(ctx, fmt)
     loaded = load_issues(config, issue_args(paths), drafts)
-    print_findings(loaded.findings)
-    failed = has_errors(loaded.findings)
+    summary = Summary("built", skipped={"draft": loaded.skipped} if loaded.skipped else {})
+    summary.failed = sorted({Path(f.file).stem for f in loaded.findings if f.is_error})
+    findings = [*config.warnings, *loaded.findings]
+    if text:
+        print_findings(loaded.findings)
+    results = []
     for issue in loaded.issues:
         built = build_one(issue, config)
-        print_findings(built.findings)
-        if built.email is None or has_errors(built.findings):
-            failed = True
+        findings.extend(built.findings)
+        if text:
+            print_findings(built.findings)
+        if not built.ok:
+            summary.failed.append(issue.stem)
+            results.append({"issue": issue.stem, "ok": False})
             continue
-        if not quiet:
-            warnings = sum(not f.is_error for f in built.findings)
-            budget = config["email.clip_budget"]
+        assert built.email is not None
+        summary.done += 1
+        warnings = sum(not f.is_error for f in built.findings)
+        budget = config["email.clip_budget"]
+        out = built.out_dir.relative_to(config.root).as_posix() if built.out_dir else None
+        results.append({"issue": issue.stem, "ok": True, "bytes": built.email.bytes, "out": out})
+        if text and not quiet:
             console.print(
                 f"{issue.stem}: {built.email.bytes:,} bytes ({built.email.bytes / budget:.0%} of clip budget), "
-                f"{warnings} warning{'s' if warnings != 1 else ''}, {built.seconds * 1000:.0f} ms"
-                f" → {built.out_dir and built.out_dir.relative_to(config.root)}"
+                f"{warnings} warning{'s' if warnings != 1 else ''}, {built.seconds * 1000:.0f} ms → {out}"
             )
-    if not loaded.issues and not loaded.findings and not quiet:
-        console.print("no issues to build (drafts are skipped unless --drafts)")
-    sys.exit(1 if failed else 0)
+    stale = stale_warnings(config)
+    findings.extend(stale)
+    summary.count(findings)
+    summary.seconds = time.perf_counter() - start
+    if not text:
+        listed = [f.as_dict() for f in findings]
+        emit_json({"ok": not summary.failed, "issues": results, "findings": listed, **summary.as_dict()})
+    else:
+        print_findings(stale)
+        if not quiet:
+            if not loaded.issues and not loaded.findings:
+                console.print("no issues to build (drafts are skipped unless --drafts)")
+            console.print(summary.line())
+    sys.exit(1 if summary.failed else 0)
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=False, exists=True))
 @click.option("--drafts", is_flag=True, help="Include issues with draft: true.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Output format.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors: no warnings, no summary line.")
 @click.pass_context
-def check(ctx: click.Context, paths: tuple[str, ...], drafts: bool, fmt: str) -> None:
+def check(ctx: click.Context, paths: tuple[str, ...], drafts: bool, fmt: str, quiet: bool) -> None:
     """Lint issues: front matter, links, images, footnotes, preheader, clip budget.
 
     Every finding has a rule id, a severity and file:line. Exit 1 if any is an error.
     """
-    config = open_config(ctx)
+    config = open_config(ctx, fmt, warnings=not quiet)
     loaded = load_issues(config, issue_args(paths), drafts)
     findings = list(loaded.findings)
     for issue in loaded.issues:
@@ -124,6 +168,8 @@ def check(ctx: click.Context, paths: tuple[str, ...], drafts: bool, fmt: str) ->
     findings.sort(key=lambda f: (f.file, f.line, f.rule))
     if fmt == "json":
         click.echo(json.dumps([f.as_dict() for f in findings], ensure_ascii=False, indent=2))
+    elif quiet:
+        print_findings([f for f in findings if f.is_error], console)
     else:
         print_findings(findings, console)
         errors = sum(f.is_error for f in findings)
@@ -221,9 +267,40 @@ def watch(ctx: click.Context, path: str | None, port: int, host: str | None, ope
     console.print("preview stopped")
 
 
+def _service_names() -> str:
+    from pipeline.export.listing import builtin_names
+
+    return ", ".join(builtin_names())
+
+
 @cli.command()
-@click.argument("issue", metavar="PATH|NUMBER")
-@click.option("--esp", help="Mailing-service profile (default: export.esp); see README, section Export.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Output format.")
+@click.pass_context
+def services(ctx: click.Context, fmt: str) -> None:
+    """List the mailing-service profiles for `export --esp`: tags, import steps, where they were checked.
+
+    Includes the project's own profiles from esp.toml, if there is one.
+    """
+    _list_services(ctx.obj["root"], fmt)
+
+
+def _list_services(root: Path, fmt: str) -> None:
+    from pipeline.export.listing import as_dict, describe, listing
+
+    try:
+        profiles = listing(root)
+    except PipelineError as exc:
+        fail(exc.findings, fmt)
+    if fmt == "json":
+        emit_json([as_dict(p) for p in profiles])
+    else:
+        console.print("\n\n".join(escape(describe(p)) for p in profiles))
+
+
+@cli.command()
+@click.argument("issue", metavar="PATH|NUMBER", required=False)
+@click.option("--esp", help=f"Mailing-service profile (default: export.esp): {_service_names()}; see --list.")
+@click.option("--list", "list_services", is_flag=True, help="List the profiles with tags and import steps; exit.")
 @click.option("--out", type=click.Path(file_okay=False), help="Write to DIR/<issue>/<esp>/ instead of the outbox.")
 @click.option("--force", is_flag=True, help="Replace an export that was edited by hand.")
 @click.option("--drafts", is_flag=True, help="Allow an issue with draft: true.")
@@ -233,6 +310,7 @@ def watch(ctx: click.Context, path: str | None, port: int, host: str | None, ope
     default=None,
     help="Link the web version to the service's hosted copy, or to the archive page (default: profile).",
 )
+@FORMAT
 @click.pass_context
 def export(
     ctx: click.Context,
@@ -243,22 +321,59 @@ def export(
     drafts: bool,
     to: str | None,
     hosted_copy: bool | None,
+    list_services: bool,
+    fmt: str,
 ) -> None:
     """Export one issue for a mailing service: email.html, email.txt, email.eml, meta.json, images/, zip.
 
     Refuses (exit 1) a draft, a missing subject or image, a missing unsubscribe link, or an email over
-    the clip budget. Re-exporting writes only what changed.
+    the clip budget. Re-exporting writes only what changed. Ends with the service's next step and a
+    summary line.
     """
     from pipeline.export.bundle import export_issue
+    from pipeline.export.listing import next_step
 
-    config = open_config(ctx)
+    if list_services:
+        _list_services(ctx.obj["root"], fmt)
+        return
+    if issue is None:
+        raise click.UsageError("Missing argument 'PATH|NUMBER' (or use --list).")
+    start = time.perf_counter()
+    config = open_config(ctx, fmt)
+    summary = Summary("exported")
     try:
         done = export_issue(config, issue, esp, Path(out) if out else None, force, drafts, to, hosted_copy)
     except PipelineError as exc:
-        fail(exc.findings)
-    print_findings(done.findings)
+        if fmt == "text":
+            print_findings(exc.findings)
+            summary.failed.append(Path(issue).stem)
+            summary.count(exc.findings).seconds = time.perf_counter() - start
+            console.print(summary.line())
+            sys.exit(1)
+        fail([*config.warnings, *exc.findings], fmt)
+    summary.done = 1
+    summary.count([*config.warnings, *done.findings]).seconds = time.perf_counter() - start
     state = "written" if done.changed else "unchanged"
+    if fmt == "json":
+        emit_json(
+            {
+                "ok": True,
+                "issue": done.issue.stem,
+                "esp": done.profile.key,
+                "state": state,
+                "folder": str(done.folder),
+                "zip": str(done.zip_path),
+                "next_step": done.profile.import_,
+                "findings": [f.as_dict() for f in [*config.warnings, *done.findings]],
+                **summary.as_dict(),
+            }
+        )
+        return
+    print_findings(done.findings)
     console.print(f"{done.issue.stem} for {done.profile.name}: {state} → {done.folder} and {done.zip_path.name}")
+    if step := next_step(done.profile):
+        console.print(escape(step))
+    console.print(summary.line())
 
 
 @cli.command("send-test")
@@ -289,8 +404,9 @@ def send_test(ctx: click.Context, issue: str, to: tuple[str, ...], esp: str | No
 @click.option("--base-url", help="Public URL of the site (default: newsletter.base_url).")
 @click.option("--drafts", is_flag=True, help="Include issues with draft: true.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
+@FORMAT
 @click.pass_context
-def archive(ctx: click.Context, out: str | None, base_url: str | None, drafts: bool, quiet: bool) -> None:
+def archive(ctx: click.Context, out: str | None, base_url: str | None, drafts: bool, quiet: bool, fmt: str) -> None:
     """Build the web archive: a page per issue, index with search, feed.xml, sitemap.xml.
 
     Only what changed is rewritten. If any issue or layout has an error, nothing is
@@ -301,31 +417,105 @@ def archive(ctx: click.Context, out: str | None, base_url: str | None, drafts: b
     from pipeline.archive import build_archive
     from pipeline.config import SCHEMA, Config, Invalid
 
-    config = open_config(ctx)
+    start = time.perf_counter()
+    text = fmt == "text"
+    config = open_config(ctx, fmt)
     if base_url is not None:
         try:
             url = SCHEMA["newsletter.base_url"].validate(base_url)
         except Invalid as exc:
             raise click.BadParameter(str(exc), param_hint="--base-url") from None
         config = Config(config.root, {**config.values, "newsletter.base_url": url}, config.warnings)
-    with Progress(console=console, transient=True, disable=quiet or not console.is_terminal) as bar:
+    with Progress(console=console, transient=True, disable=quiet or not text or not console.is_terminal) as bar:
         task = bar.add_task("Ausgaben", total=None)
 
         def advance(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
         result = build_archive(config, Path(out) if out else None, drafts, advance)
+    summary = Summary("archived").count([*config.warnings, *result.findings])
+    summary.seconds = time.perf_counter() - start
+    where = result.out.relative_to(config.root) if result.out.is_relative_to(config.root) else result.out
+    if result.ok:
+        summary.done = result.issues
+    if not text:
+        emit_json(
+            {
+                "ok": result.ok,
+                "out": str(where),
+                "issues": result.issues,
+                "rendered": result.rendered,
+                "written": len(result.written),
+                "removed": len(result.removed),
+                "search_bytes": result.search_bytes,
+                "findings": [f.as_dict() for f in [*config.warnings, *result.findings]],
+                **summary.as_dict(),
+            }
+        )
+        sys.exit(0 if result.ok else 1)
     print_findings(result.findings)
     if not result.ok:
         err_console.print("[red]archive not written: fix the errors above; the previous site is unchanged[/red]")
         sys.exit(1)
     if not quiet:
-        where = result.out.relative_to(config.root) if result.out.is_relative_to(config.root) else result.out
         console.print(
             f"archive: {result.issues} issue(s), {result.rendered} page(s) rendered, {len(result.written)} file(s) "
             f"written, {len(result.removed)} removed, search index {result.search_bytes / 1024:,.0f} KB, "
             f"{result.seconds * 1000:,.0f} ms → {where}/index.html"
         )
+        console.print(summary.line())
+
+
+@cli.command("open")
+@click.argument("issue", metavar="[PATH|NUMBER]", required=False)
+@click.option(
+    "--archive", "in_archive", is_flag=True, help="Open the issue's archive page (without an issue: the index)."
+)
+@click.option("--print", "print_only", is_flag=True, help="Print the file's URL instead of opening a browser.")
+@click.pass_context
+def open_(ctx: click.Context, issue: str | None, in_archive: bool, print_only: bool) -> None:
+    """Open the built email of an issue in the web browser (default: the newest built issue).
+
+    Opens what `build` (or, with --archive, `archive`) wrote; it builds nothing itself.
+    """
+    from pipeline.locate import archive_page, email_page
+
+    config = open_config(ctx)
+    try:
+        page = archive_page(config, issue) if in_archive else email_page(config, issue)
+    except PipelineError as exc:
+        fail(exc.findings)
+    url = page.resolve().as_uri()
+    if print_only:
+        click.echo(url)
+        return
+    console.print(f"opening {escape(url)}")
+    if not webbrowser.open(url):
+        err_console.print("[yellow]no web browser found; open the address above yourself[/yellow]")
+
+
+@cli.command()
+@click.option("--dry-run", "-n", is_flag=True, help="Only list what would be removed.")
+@click.pass_context
+def clean(ctx: click.Context, dry_run: bool) -> None:
+    """Remove outbox/ folders of issues that were deleted or renamed, or became drafts.
+
+    Only folders krasse made are touched; the archive cleans its own pages when built.
+    """
+    from pipeline.clean import describe, remove, stale_outputs
+
+    config = open_config(ctx)
+    stale = stale_outputs(config)
+    for s in stale:
+        if not dry_run:
+            try:
+                remove([s])
+            except OSError as exc:
+                err_console.print(f"[red]cannot remove {escape(str(s.folder))}: {escape(str(exc))}[/red]")
+                sys.exit(1)
+        console.print(f"{'would remove' if dry_run else 'removed'} {escape(describe(s, config.root))}")
+    if not stale:
+        console.print("nothing to clean")
 
 
 def main() -> None:

@@ -29,6 +29,8 @@ UNSUBSCRIBE = {
     "listmonk": "{{ UnsubscribeURL }}",
     "sendy": "[unsubscribe]",
     "mailjet": "[[UNSUB_LINK_DE]]",
+    "postmark": "{{{ pm:unsubscribe }}}",
+    "keila": "{{ unsubscribe_link }}",
 }
 
 

@@ -1,0 +1,75 @@
+"""`krasse clean`: outputs in outbox/ whose issue was deleted, renamed, or turned back into a draft.
+
+Only folders krasse made are considered (they hold a meta.json or an export/); anything else in
+outbox/ is the author's and stays. The archive removes its own stale pages when it is built.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.config import Config
+from pipeline.errors import WARNING, Finding
+from pipeline.load import issue_paths, read_issue
+from pipeline.output import RESERVED
+
+
+@dataclass(frozen=True)
+class Stale:
+    folder: Path
+    why: str  # "deleted" or "draft"
+
+
+def _built_as_draft(folder: Path) -> bool:
+    try:
+        return bool(json.loads((folder / "meta.json").read_text(encoding="utf-8")).get("draft"))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def stale_outputs(config: Config) -> list[Stale]:
+    """Output folders of issues that no longer exist, or that became drafts after they were built."""
+    outbox = config.outbox
+    if not outbox.is_dir():
+        return []
+    drafts: set[str] = set()
+    existing: set[str] = set()
+    for path in issue_paths(config.issues_dir):
+        existing.add(path.stem)  # a file that does not load still exists: a typo must not delete output
+        issue, _ = read_issue(path)
+        if issue is not None and issue.meta.draft:
+            drafts.add(path.stem)
+    found = []
+    for folder in sorted(outbox.iterdir()):
+        if folder.is_symlink() or not folder.is_dir() or folder.name.startswith(".") or folder.name in RESERVED:
+            continue
+        if not ((folder / "meta.json").is_file() or (folder / "export").is_dir()):
+            continue  # not made by krasse
+        if folder.name not in existing:
+            found.append(Stale(folder, "deleted"))
+        elif folder.name in drafts and not _built_as_draft(folder):
+            found.append(Stale(folder, "draft"))
+    return found
+
+
+def describe(stale: Stale, root: Path) -> str:
+    where = stale.folder.relative_to(root).as_posix() if stale.folder.is_relative_to(root) else str(stale.folder)
+    why = "its issue file is gone" if stale.why == "deleted" else "its issue is a draft now"
+    return f"{where}/: {why}"
+
+
+def warnings(config: Config) -> list[Finding]:
+    """One warning per stale folder, for the end of `krasse build`."""
+    found = []
+    for s in stale_outputs(config):
+        message = f"{describe(s, config.root)}; `krasse clean` removes it"
+        found.append(Finding(f"outbox/{s.folder.name}", 0, "stale-output", message, WARNING))
+    return found
+
+
+def remove(stale: list[Stale]) -> None:
+    for s in stale:
+        shutil.rmtree(s.folder)

@@ -1,0 +1,89 @@
+"""What a command says at the end: one summary line (Hugo's manners) and grouped repeated warnings.
+
+Pure functions over findings and counts; the CLI prints their results, or their dicts as JSON.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+
+from pipeline.errors import Finding
+
+# A rule that fires this often in one file is shown once, with its lines.
+GROUP_FROM = 3
+SHOWN_LINES = 12
+
+
+@dataclass
+class Summary:
+    verb: str  # "built", "exported", "archived"
+    done: int = 0  # issues built, exported or in the archive
+    skipped: dict[str, list[str]] = field(default_factory=dict)  # reason → stems
+    failed: list[str] = field(default_factory=list)
+    errors: int = 0
+    warnings: int = 0
+    seconds: float = 0.0
+
+    def count(self, findings: list[Finding]) -> Summary:
+        self.errors += sum(f.is_error for f in findings)
+        self.warnings += sum(not f.is_error for f in findings)
+        return self
+
+    def line(self) -> str:
+        """`3 built, 1 skipped (draft: 044), 0 errors, 41 warnings in 0.4 s`."""
+        parts = [f"{self.done} {self.verb}"]
+        skipped = sum(len(s) for s in self.skipped.values())
+        if skipped:
+            why = "; ".join(f"{why}: {', '.join(_short(s) for s in stems)}" for why, stems in self.skipped.items())
+            parts.append(f"{skipped} skipped ({why})")
+        if self.failed:
+            parts.append(f"{len(self.failed)} failed ({', '.join(_short(s) for s in self.failed)})")
+        parts.append(_plural(self.errors, "error"))
+        parts.append(_plural(self.warnings, "warning"))
+        took = f"{self.seconds * 1000:.0f} ms" if self.seconds < 0.1 else f"{self.seconds:.1f} s"
+        return f"{', '.join(parts)} in {took}"
+
+    def as_dict(self) -> dict:
+        return {
+            self.verb: self.done,
+            "skipped": {reason: list(stems) for reason, stems in self.skipped.items()},
+            "failed": list(self.failed),
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _short(stem: str) -> str:
+    """`044-entwurf` → `044`: the number is what an author recognises in a summary."""
+    head = stem.split("-", 1)[0]
+    return head if head.isdigit() else stem
+
+
+def grouped(findings: list[Finding]) -> list[Finding]:
+    """Warnings of one rule repeated in one file become one finding: `×40: lines 3, 9, … — first message`.
+
+    Errors are never grouped: each one needs fixing where it is. Order is kept (by first occurrence).
+    """
+    runs: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for f in findings:
+        if not f.is_error:
+            runs[(f.file, f.rule)].append(f)
+    out: list[Finding] = []
+    seen: set[tuple[str, str]] = set()
+    for f in findings:
+        key = (f.file, f.rule)
+        same = runs.get(key, [])
+        if f.is_error or len(same) < GROUP_FROM:
+            out.append(f)
+        elif key not in seen:
+            seen.add(key)
+            lines = sorted({s.line for s in same})
+            shown = ", ".join(str(n) for n in lines[:SHOWN_LINES]) + (", …" if len(lines) > SHOWN_LINES else "")
+            out.append(replace(f, message=f"×{len(same)}: lines {shown} — e.g. {f.message}"))
+    return out
