@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.checks import check
+from pipeline.checks import check, check_body
 from pipeline.config import Config
 from pipeline.errors import Finding, PipelineError, absolute, display_path, has_errors, project_relative
 from pipeline.images import copy_images
-from pipeline.load import duplicate_numbers, issue_paths, read_issue
+from pipeline.load import body_only, duplicate_numbers, issue_paths, read_issue
 from pipeline.mail.compose import Email, build_email
 from pipeline.model import Issue
 from pipeline.output import issue_dir, write_atomic
@@ -41,6 +41,8 @@ def load_issues(config: Config, paths: Sequence[Path] | None = None, drafts: boo
         issue, found = read_issue(path)
         if path in chosen:
             findings.extend(found)
+            if issue is None and any(f.rule.startswith("fm-") for f in found) and (partial := body_only(path)):
+                findings.extend(check_body(partial, config))
             if issue is not None and (drafts or not issue.meta.draft or paths):
                 issues.append(issue)
             elif issue is not None:

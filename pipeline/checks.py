@@ -17,7 +17,7 @@ from pipeline.errors import ERROR, WARNING, Finding, display_path
 from pipeline.mail.compose import UNSUBSCRIBE, Email
 from pipeline.markdown import MAX_NESTING
 from pipeline.model import Issue
-from pipeline.render import Rendered
+from pipeline.render import Rendered, render
 
 VAGUE_LINK_TEXT = {
     "hier", "hier klicken", "klick hier", "klicke hier", "klicken sie hier", "link", "dieser link",
@@ -168,6 +168,26 @@ def rule_headings(ctx: Context) -> list[Finding]:
     return found
 
 
+def rule_tab_indent(ctx: Context) -> list[Finding]:
+    """A paragraph indented with a tab is an (indented) code block to Markdown: monospace, no links."""
+    lines = ctx.issue.body.split("\n")
+    found = []
+    for run in ctx.rendered.doc.items:
+        for tok in run:
+            if tok.type != "code_block" or not tok.map:
+                continue
+            if any(line.startswith("\t") for line in lines[tok.map[0] : tok.map[1]]):
+                found.append(
+                    ctx.finding(
+                        tok.map[0],
+                        "tab-indent",
+                        "this tab-indented text becomes a code block (monospace, links not linked); "
+                        "remove the tab, or fence real code with ```",
+                    )
+                )
+    return found
+
+
 def rule_nesting(ctx: Context) -> list[Finding]:
     return [
         ctx.finding(
@@ -217,6 +237,7 @@ RULES: dict[str, Callable[[Context], list[Finding]]] = {
     "images": rule_images,
     "footnotes": rule_footnotes,
     "headings": rule_headings,
+    "tab-indent": rule_tab_indent,
     "nesting": rule_nesting,
     "preheader": rule_preheader,
     "email": rule_email,
@@ -226,8 +247,19 @@ RULE_IDS = [
     "fm-yaml", "fm-type", "fm-missing", "fm-unknown", "fm-duplicate", "file-empty", "file-encoding",
     "file-size", "body-empty", "dup-number", "link-text-empty", "link-text-vague", "http-link",
     "img-alt", "img-missing", "img-path", "footnote-undefined", "footnote-unused", "setext-heading",
-    "nesting-depth", "preheader-length", "clip-budget", "clip-split", "unsubscribe-missing",
+    "nesting-depth", "tab-indent", "preheader-length", "clip-budget", "clip-split", "unsubscribe-missing",
 ]  # fmt: skip
+
+
+# The rules that need only the body: they still run when the front matter is broken.
+BODY_ONLY = ("links", "images", "footnotes", "headings", "tab-indent", "nesting")
+
+
+def check_body(issue: Issue, config: Config) -> list[Finding]:
+    """Body checks of an issue whose front matter failed: one error must not hide the others."""
+    ctx = Context(issue, render(issue, config["newsletter.base_url"]), config)
+    found = [f for key in BODY_ONLY for f in RULES[key](ctx)]
+    return sorted(set(found), key=lambda f: (f.file, f.line, f.rule, f.message))
 
 
 def check(issue: Issue, rendered: Rendered, config: Config, email: Email | None = None) -> list[Finding]:

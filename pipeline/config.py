@@ -252,7 +252,8 @@ def parse_config(text: str, path: Path) -> Config:
         else:
             values[key] = option.default
     if problems:
-        raise PipelineError(problems)
+        # The did-you-mean warnings often explain the errors (a misspelt required key): show both.
+        raise PipelineError(sorted(problems + warnings, key=lambda f: (f.line == 0, f.line)))
     if not values.get("sender.reply_to"):
         values["sender.reply_to"] = values["sender.address"]
     if not values.get("archive.title"):

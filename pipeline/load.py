@@ -69,6 +69,13 @@ def _text(value: Any) -> str:
     return text
 
 
+def _optional_text(value: Any) -> str | None:
+    """`preheader: ""` (what `krasse new` writes) means: not written yet, derive it."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return _text(value)
+
+
 def _date(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -108,7 +115,11 @@ FIELDS: dict[str, tuple[Callable[[Any], Any], bool, str]] = {
     "title": (_text, True, "Headline of the issue."),
     "date": (_date, True, "Send date, ISO format `2024-07-28`."),
     "subject": (_text, False, "Email subject; defaults to the title."),
-    "preheader": (_text, False, "Inbox preview text; defaults to the intro's first sentences (~100 characters)."),
+    "preheader": (
+        _optional_text,
+        False,
+        "Inbox preview text; empty or missing: the intro's first sentences after the greeting (~100 characters).",
+    ),
     "draft": (_bool, False, "`true` keeps the issue out of `build`, `archive` and `export` unless `--drafts`."),
     "tags": (_tags, False, "List of tags, e.g. `[ki, medien]`."),
     "clip": (_clip, False, "`warn` or `split`: overrides `email.clip` for this issue."),
@@ -127,6 +138,20 @@ def decode(raw: bytes, name: str) -> tuple[str | None, list[Finding]]:
             Finding(name, line, "file-encoding", f"not UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8")
         ]
     return text.replace("\r\n", "\n").replace("\r", "\n"), []
+
+
+def _colon_hint(fm: str, mark: Any) -> str:
+    """`title: Teil 2: Die Rückkehr` breaks YAML at the second colon; say how to write it."""
+    if mark is None:
+        return ""
+    lines = fm.split("\n")
+    if not 0 <= mark.line < len(lines):
+        return ""
+    m = re.match(r"\s*([A-Za-z_][\w-]*):\s+(.*:\s.*)$", lines[mark.line])
+    if not m or m.group(2)[:1] in "\"'[{":
+        return ""
+    value = m.group(2).strip().replace("\\", "\\\\").replace('"', '\\"')
+    return f'; a value with a colon needs quotes: {m.group(1)}: "{value}"'
 
 
 def _parse_yaml(fm: str, loader_class: type) -> tuple[Any, yaml.Node | None]:
@@ -188,7 +213,8 @@ def parse_issue(text: str, path: Path) -> tuple[Issue | None, list[Finding]]:
             last = len(fm.rstrip().split("\n")) - 1 + offset
             line = context.line + offset if context is not None and context.line < mark.line else min(line, last)
             problem = f"{exc.context}: {problem}" if getattr(exc, "context", None) else problem
-        return None, [Finding(name, line, "fm-yaml", f"front matter is not valid YAML: {problem}")]
+        message = f"front matter is not valid YAML: {problem}{_colon_hint(fm, mark)}"
+        return None, [Finding(name, line, "fm-yaml", message)]
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -224,6 +250,26 @@ def parse_issue(text: str, path: Path) -> tuple[Issue | None, list[Finding]]:
         clip=values.get("clip"),
     )
     return Issue(path=path, body=body, body_line=body_line, meta=meta, meta_lines=lines), []
+
+
+def body_only(path: Path) -> Issue | None:
+    """The body of a file whose front matter is broken, in a stand-in Issue, so the body checks can
+    still run; None when the file has no body to check (unreadable, no front matter block)."""
+    try:
+        text, _ = decode(path.read_bytes(), display_path(path))
+    except OSError:
+        return None
+    if text is None or not _HANDLER.detect(text):
+        return None
+    try:
+        _, body = _HANDLER.split(text)
+    except ValueError:
+        return None
+    if not body.strip():
+        return None
+    body_line = text[: len(text) - len(body)].count("\n") + 1
+    meta = Meta(number=0, title=path.stem, date=dt.date(1970, 1, 1), subject=path.stem)
+    return Issue(path=path, body=body, body_line=body_line, meta=meta)
 
 
 def read_issue(path: Path) -> tuple[Issue | None, list[Finding]]:

@@ -14,9 +14,13 @@ from pipeline.load import issue_paths, read_issue
 
 _GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
 
+# subject: export refuses an issue without one, so a fresh issue gets one to edit. preheader: empty
+# means "derived from the intro" until the author writes one.
 TEMPLATE = """---
 number: {number}
 title: {title}
+subject: {subject}
+preheader: ""
 date: {date}
 draft: true
 ---
@@ -47,10 +51,19 @@ def next_number(issues_dir: Path) -> int:
 
 
 def create_issue(config: Config, title: str, day: dt.date) -> Path:
+    """Write the next issue file; refuses an empty title (it would be an issue nobody can load)."""
+    title = title.strip()
+    if not title:
+        raise PipelineError(Finding("--title", 0, "new-title", "the title must not be empty"))
     number = next_number(config.issues_dir)
     path = config.issues_dir / f"{number:03d}-{slugify(title)}.md"
+    name = config["newsletter.name"]
     content = TEMPLATE.format(
-        number=number, title=json.dumps(title, ensure_ascii=False), date=day.isoformat(), name=config["newsletter.name"]
+        number=number,
+        title=json.dumps(title, ensure_ascii=False),  # quoted: a colon or a # in a title stays text
+        subject=json.dumps(f"{name} No. {number}: {title}", ensure_ascii=False),
+        date=day.isoformat(),
+        name=name,
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     try:

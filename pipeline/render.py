@@ -8,7 +8,7 @@ from functools import cached_property
 from pipeline.images import LocalImage, local_images, url_for
 from pipeline.markdown import Document, Fragments, footnotes_in, parse, render_html
 from pipeline.model import Issue
-from pipeline.text import TextParts, first_sentences, plain, render_text
+from pipeline.text import TextParts, default_preheader, plain, render_text
 
 
 @dataclass
@@ -43,5 +43,5 @@ def render(issue: Issue, image_base: str, preheader_limit: int = 100) -> Rendere
     doc = parse(issue.body)
     html = render_html(doc, lambda src: url_for(src, image_base))
     images = local_images([t for run in doc.items for t in run] + doc.notes)
-    preheader = issue.meta.preheader or first_sentences(plain(doc.items[0]), preheader_limit)
+    preheader = issue.meta.preheader or default_preheader(plain(doc.items[0]), preheader_limit)
     return Rendered(doc=doc, html=html, preheader=preheader, images=images)

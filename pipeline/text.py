@@ -239,3 +239,60 @@ def first_sentences(text: str, limit: int = 100) -> str:
         cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:–-")
         out = cut + "…"
     return out
+
+
+# Sentences that only greet: every issue starts with one, so an inbox preview of it says nothing.
+_GREETING = re.compile(
+    r"(?:herzlich\s+)?willkommen\b|(?:hallo|hi|hey|moin|servus|grüß\s+gott|guten\s+(?:morgen|tag|abend))\b"
+    r"|(?:liebe|lieber)\s",
+    re.I,
+)
+# A full stop after these (or before a number, as in `No. 41`) does not end a sentence.
+_ABBREVIATIONS = {"no", "nr", "ausg", "bzw", "vgl", "ca", "z", "b", "d", "h", "u", "a", "s", "etc", "dr", "st"}
+_COUNTED = {"no", "nr", "ausgabe", "folge", "#"}
+_GREETING_WORDS = 12
+
+
+def _ends_sentence(before: str, after: str) -> bool:
+    """Whether the full stop at the end of `before` ends a sentence, given the text `after` it."""
+    m = re.search(r"(?:(\S+)\s+)?(\w+)\.$", before)
+    if not m or after[:1].isdigit():
+        return not after[:1].isdigit()
+    previous, word = (m.group(1) or "").lower().rstrip("."), m.group(2)
+    if before[m.start(2) - 1 : m.start(2)] == "#":
+        previous = "#"
+    if word.lower() in _ABBREVIATIONS:
+        return False
+    # `5. Januar`, `2. Teil`: a German ordinal; but `No. 41.` is a count that ends the sentence
+    return not (word.isdigit() and len(word) <= 2 and previous not in _COUNTED)
+
+
+def sentences(text: str) -> list[str]:
+    """Split at . ! ? … and a space; not after `No.`, `z. B.` or an ordinal (`2. Teil`), nor before a digit."""
+    out, start = [], 0
+    for m in re.finditer(r"[.!?…]+\s+", text):
+        before = text[start : m.start() + len(m.group(0).rstrip())]
+        if m.group(0).rstrip() == "." and not _ends_sentence(before, text[m.end() :]):
+            continue
+        out.append(text[start : m.end()].strip())
+        start = m.end()
+    if text[start:].strip():
+        out.append(text[start:].strip())
+    return out
+
+
+def skip_greeting(text: str) -> str:
+    """The text without the short greeting sentences it starts with (`Willkommen bei … No. 41.`).
+
+    Only leading sentences that start like a greeting and are short are dropped; if nothing
+    else is left, the text stays as it was.
+    """
+    parts = sentences(text)
+    while parts and _GREETING.match(parts[0]) and len(parts[0].split()) <= _GREETING_WORDS:
+        parts.pop(0)
+    return " ".join(parts) if parts else text
+
+
+def default_preheader(intro: str, limit: int = 100) -> str:
+    """The preheader when the issue gives none: the intro's first sentences that say something."""
+    return first_sentences(skip_greeting(intro), limit)

@@ -39,6 +39,7 @@ BODY_RULES: dict[str, tuple[str, str]] = {
     "footnote-unused": ("Text[^a].\n\n[^a]: Benutzt.\n\n[^waise]: Niemand zeigt hierher.\n", "[^waise]:"),
     "setext-heading": ("Ein Absatz, direkt darunter\n---\n\nweiter.\n", "---"),
     "nesting-depth": ("Oben.\n\n" + ">" * (MAX_NESTING + 3) + " ganz tief\n", "ganz tief"),
+    "tab-indent": ("Oben.\n\n\tEin Absatz, versehentlich mit Tabulator.\n", "versehentlich"),
 }
 
 # rule id → (whole file, text the reported line must contain; None: the finding has no line)
