@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
+import os
 import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -286,7 +288,37 @@ def test_incremental_builds_end_where_a_fresh_build_does(site: Path, project: Pa
     fresh = {
         str(p.relative_to(tmp_path / "fresh")): p.read_bytes() for p in (tmp_path / "fresh").rglob("*") if p.is_file()
     }
-    assert {str(p.relative_to(site)): p.read_bytes() for p in site.rglob("*") if p.is_file()} == fresh
+    built = {str(p.relative_to(site)): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    # Only the feed knows that 42 was edited (a fresh site has no history): its `updated` moved.
+    changed = {name for name in built.keys() | fresh.keys() if built.get(name) != fresh.get(name)}
+    assert changed <= {"feed.xml", ".krasse-archive.json"}
+    now, then = _feed_updated(built["feed.xml"]), _feed_updated(fresh["feed.xml"])
+    assert now.keys() == then.keys() and {k for k in now if now[k] != then[k]} == {f"{BASE}/42/"}
+    assert _feed_updated(fresh["feed.xml"])[f"{BASE}/42/"] == "2026-10-19T00:00:00+00:00"
+    assert _feed_updated(built["feed.xml"])[f"{BASE}/42/"] > "2026-10-19T00:00:00+00:00"
+    assert _feed_updated(built["feed.xml"])[f"{BASE}/44/"] == _feed_updated(fresh["feed.xml"])[f"{BASE}/44/"]
+
+
+def _feed_updated(feed: bytes) -> dict[str, str]:
+    root = ET.fromstring(feed)
+    return {e.findtext(f"{ATOM}id"): e.findtext(f"{ATOM}updated") for e in root.iter(f"{ATOM}entry")}
+
+
+def test_feed_updated_follows_the_last_content_change(site: Path, project: Path):
+    moment = project / "issues" / "042-der-moment.md"
+    assert _feed_updated((site / "feed.xml").read_bytes())[f"{BASE}/42/"] == "2026-10-19T00:00:00+00:00"
+    moment.write_text(moment.read_text().replace("kocht euch einen Tee", "kocht euch einen Kräutertee"))
+    edited = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.UTC).timestamp()
+    os.utime(moment, (edited, edited))
+    assert build(project).ok
+    feed = (site / "feed.xml").read_bytes()
+    assert _feed_updated(feed)[f"{BASE}/42/"] == "2026-11-20T09:30:00+00:00"
+    assert ET.fromstring(feed).findtext(f"{ATOM}updated") == "2026-11-20T09:30:00+00:00"  # the newest change
+    assert _feed_updated(feed)[f"{BASE}/41/"] == "2026-10-05T00:00:00+00:00"  # untouched
+    # Touching the file without changing it, or rebuilding, keeps the time: identical input, identical feed.
+    os.utime(moment, (edited + 3600, edited + 3600))
+    assert build(project).ok
+    assert (site / "feed.xml").read_bytes() == feed
 
 
 def test_identical_input_gives_identical_output(project: Path, tmp_path: Path):

@@ -26,6 +26,35 @@ class FeedEntry:
     url: str  # absolute
     summary: str
     html: str  # full content, absolute URLs
+    updated: dt.datetime | None = None  # last change of the content; None: the issue date
+
+
+def _midnight_of(entry: FeedEntry) -> dt.datetime:
+    return entry.updated or _midnight(entry.date)
+
+
+def last_changes(
+    current: Sequence[tuple[str, str, dt.date, int]], history: dict[str, list[str]]
+) -> dict[str, list[str]]:
+    """When each issue's content last changed: `{file: [content hash, ISO time]}`.
+
+    `current` holds (file, content hash, issue date, mtime in ns) per issue. Content seen before
+    keeps its recorded time, so identical input gives identical times, whatever the clock or the
+    file's mtime says. An issue seen for the first time counts from its issue date; changed content
+    counts from the file's modification time when that change is first seen (never before the date).
+    """
+    out: dict[str, list[str]] = {}
+    for name, source, day, mtime_ns in current:
+        known = history.get(name)
+        if known and known[0] == source:
+            out[name] = list(known)
+            continue
+        when = _midnight(day)
+        if known:
+            modified = dt.datetime.fromtimestamp(mtime_ns // 1_000_000_000, tz=dt.UTC)
+            when = max(when, modified)
+        out[name] = [source, when.isoformat()]
+    return out
 
 
 def _midnight(day: dt.date) -> dt.datetime:
@@ -51,15 +80,14 @@ def atom_feed(
     fg.link(href=f"{base_url}/feed.xml", rel="self", type="application/atom+xml")
     fg.link(href=f"{base_url}/", rel="alternate", type="text/html")
     fg.generator("krasse")
-    newest = max((e.date for e in entries), default=dt.date(2000, 1, 1))
-    fg.updated(_midnight(newest))
+    fg.updated(max((_midnight_of(e) for e in entries), default=_midnight(dt.date(2000, 1, 1))))
     for entry in entries:
         fe = fg.add_entry(order="append")
         fe.id(entry.url)
         fe.title(entry.title)
         fe.link(href=entry.url, rel="alternate", type="text/html")
         fe.published(_midnight(entry.date))
-        fe.updated(_midnight(entry.date))
+        fe.updated(_midnight_of(entry))
         if entry.summary:
             fe.summary(entry.summary)
         fe.content(entry.html, type="html")

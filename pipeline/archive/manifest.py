@@ -51,6 +51,9 @@ class Manifest:
     issues: dict[str, dict] = field(default_factory=dict)  # file name in issues/ → cached data
     images: dict[str, list[int]] = field(default_factory=dict)  # rel → [size, mtime_ns] of the source
     search: dict = field(default_factory=dict)  # search.Postings as JSON
+    # file → [content hash, ISO time of its last change]: the feed's `updated`. Kept across site-hash
+    # changes (it describes the issues, not our code), so a new version of krasse keeps the times.
+    changes: dict[str, list[str]] = field(default_factory=dict)
 
     def to_json(self) -> str:
         data = {
@@ -60,6 +63,7 @@ class Manifest:
             "issues": self.issues,
             "images": self.images,
             "search": self.search,
+            "changes": self.changes,
         }
         # Every dict is filled in a fixed order (sorted files, issue numbers), so no sort_keys needed.
         return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
@@ -79,4 +83,5 @@ def load(out: Path) -> Manifest:
         issues=dict(data.get("issues", {})),
         images=dict(data.get("images", {})),
         search=dict(data.get("search", {})),
+        changes={k: list(v) for k, v in dict(data.get("changes", {})).items() if isinstance(v, list) and len(v) == 2},
     )

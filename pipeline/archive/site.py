@@ -8,6 +8,7 @@ again only when the hash of its inputs moved or the file is gone.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import asdict, dataclass, field
 from itertools import groupby
@@ -16,7 +17,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from pipeline.archive import manifest as mf
-from pipeline.archive.feed import FeedEntry, atom_feed, sitemap_xml
+from pipeline.archive.feed import FeedEntry, atom_feed, last_changes, sitemap_xml
 from pipeline.archive.pages import IssuePage, Neighbour, Site, render_issue_safely, render_page
 from pipeline.archive.search import Postings, SearchDoc, search_index_js
 from pipeline.archive.sources import Entry, Progress, Workers, duplicates, scan
@@ -54,6 +55,7 @@ class Plan:
     contents: dict[str, str | bytes] = field(default_factory=dict)  # only what must be written
     postings: Postings = field(default_factory=Postings)  # the last build's, updated when the index changes
     search_changed: bool = False
+    changes: dict[str, list[str]] = field(default_factory=dict)  # file → [content hash, last change]
 
     def wanted(self, path: str, key: str) -> bool:
         """Record the output; True when it must be rendered (inputs moved or file gone)."""
@@ -108,6 +110,8 @@ def _build(config: Config, result: ArchiveResult, drafts: bool, progress: Progre
     result.issues = len(published)
     plan = Plan(result.out, old, postings=Postings.from_json(old.search if old.site == site_key else {}))
     window = {e.number for e in published[-config["archive.feed_entries"] :]}
+    # Published issues only: a draft that is published counts from its issue date, not from the edit.
+    plan.changes = last_changes([(e.name, e.source, e.date, e.stat[1]) for e in published], old.changes)
     result.rendered, found = _issue_pages(plan, site, site_key, published, window, workers, progress)
     result.findings += found
     for entry in entries:
@@ -124,7 +128,7 @@ def _build(config: Config, result: ArchiveResult, drafts: bool, progress: Progre
     if _unchanged(plan, site_key, entries, images):
         return  # nothing to write, not even the manifest
     search = plan.postings.to_json() if plan.search_changed else old.search
-    new = mf.Manifest(site_key, plan.outputs, {e.name: e.cached() for e in entries}, images, search)
+    new = mf.Manifest(site_key, plan.outputs, {e.name: e.cached() for e in entries}, images, search, plan.changes)
     try:
         _write(plan, new, config.issues_dir, result)
     except OSError as exc:
@@ -138,6 +142,7 @@ def _unchanged(plan: Plan, site_key: str, entries: list[Entry], images: dict[str
         and old.site == site_key
         and old.outputs == plan.outputs
         and old.images == images
+        and old.changes == plan.changes
         and {e.name for e in entries} == set(old.issues)
         and not any(e.refreshed for e in entries)
         and all((plan.target / rel).is_file() for rel in images)
@@ -221,12 +226,16 @@ def _aggregates(
         urls = [(f"{site.base_url}/", newest[0].date if newest else None)]
         out["sitemap.xml"] = sitemap_xml(urls + [(site.issue_url(e.number), e.date) for e in newest])
     in_feed = [e for e in newest if e.number in window]
-    if plan.wanted("feed.xml", mf.digest(site_key, [(e.name, e.source) for e in in_feed])):
+    changed = {e.name: plan.changes.get(e.name, ["", ""])[1] for e in in_feed}
+    if plan.wanted("feed.xml", mf.digest(site_key, [(e.name, e.source, changed[e.name]) for e in in_feed])):
         entries = [
-            FeedEntry(e.number, e.title, e.date, site.issue_url(e.number), e.summary.description, e.summary.feed)
+            FeedEntry(
+                e.number, e.title, e.date, site.issue_url(e.number), e.summary.description, e.summary.feed,
+                dt.datetime.fromisoformat(changed[e.name]) if changed[e.name] else None,
+            )
             for e in in_feed
             if e.summary
-        ]
+        ]  # fmt: skip
         out["feed.xml"] = atom_feed(
             name=site.title, description=site.description, language=site.language, base_url=site.base_url,
             author=site.name, entries=entries,
