@@ -57,6 +57,7 @@ ALLOWED_STYLE = {"text-align"}
 
 # The whole name, up to what ends a tag name for a browser: `<Bärbel>` is `bärbel`, not `<b>`.
 _TAG = re.compile(r"<(/?)([A-Za-z][^\s/>]*)")
+_TEMPLATE = re.compile(r"</?template(?=[\s/>])[^>]*>", re.I)
 MAX_NESTING = 100  # quotes and lists inside each other; deeper is reported, never silently cut
 
 
@@ -67,7 +68,12 @@ def is_known_tag(text: str) -> bool:
 
 
 def escape_unknown_tags(html: str) -> str:
-    """`<Moment>` in raw HTML becomes `&lt;Moment>` so no sanitiser can swallow the text after it."""
+    """`<Moment>` in raw HTML becomes `&lt;Moment>` so no sanitiser can swallow the text after it.
+
+    `<template>` tags are dropped and their content kept: browsers and nh3 never show what is
+    inside one, while the text part would, so the words are shown as ordinary text instead.
+    """
+    html = _TEMPLATE.sub("", html)
     return _TAG.sub(lambda m: m.group(0) if m.group(2).lower() in KNOWN_ELEMENTS else "&lt;" + m.group(0)[1:], html)
 
 

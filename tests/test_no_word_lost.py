@@ -120,6 +120,20 @@ def test_example_issues_through_the_cli(project: Path) -> None:
         assert missing(words, visible_words((out / "email.html").read_text(encoding="utf-8"))) == [], path.name
 
 
+def test_template_text_is_shown_not_dropped() -> None:
+    body = (
+        "Einleitung mit genug Wörtern für alles.\n\n---\n\nVor <template>Schablonenwort</template> danach.\n\n"
+        "<template>\n<p>Blockschablone mit <b>Fettdruck</b></p>\n</template>\n\n"
+        "<TEMPLATE id=x>Großschablone</TEMPLATE>\n"
+    )
+    check_issue(HEAD + body)
+    issue, _ = parse_issue(HEAD + body, Path("issues/999-test.md"))
+    built = prepare(issue, load_config(ROOT))
+    seen = visible_words(built.email.html)
+    assert {"Schablonenwort", "Blockschablone", "Fettdruck", "Großschablone"} <= seen
+    assert "<template" not in built.email.html.lower()
+
+
 @pytest.mark.parametrize(("size", "seed", "footnotes"), [(5_000, 1, False), (24_000, 2, True), (60_000, 3, True)])
 def test_generated_issues(size: int, seed: int, footnotes: bool) -> None:
     check_issue(generate_issue(100 + seed, size, seed, footnotes, False))
@@ -177,7 +191,7 @@ def block(draw) -> str:
     if kind == "heading":
         return "## " + draw(line)
     if kind == "html":  # a raw HTML block: Markdown stays literal inside, angle-bracket words must survive
-        tag = draw(st.sampled_from(["div", "p", "details", "section"]))
+        tag = draw(st.sampled_from(["div", "p", "details", "section", "template"]))
         return f"<{tag}>" + draw(line).replace("[^", "[") + f"</{tag}>"
     return "---"
 
