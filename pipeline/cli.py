@@ -88,7 +88,7 @@ def cli(ctx: click.Context, root: str) -> None:
     ctx.obj["root"] = Path(root)
 
 
-@cli.command()
+@cli.command(short_help="Build the emails into outbox/.")
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=False, exists=True))
 @click.option("--drafts", is_flag=True, help="Include issues with draft: true.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems (no per-issue or summary line).")
@@ -149,7 +149,7 @@ def build(ctx: click.Context, paths: tuple[str, ...], drafts: bool, quiet: bool,
     sys.exit(1 if summary.failed else 0)
 
 
-@cli.command()
+@cli.command(short_help="Lint issues (links, images, footnotes, …).")
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=False, exists=True))
 @click.option("--drafts", is_flag=True, help="Include issues with draft: true.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Output format.")
@@ -177,7 +177,7 @@ def check(ctx: click.Context, paths: tuple[str, ...], drafts: bool, fmt: str, qu
     sys.exit(1 if has_errors(findings) else 0)
 
 
-@cli.command()
+@cli.command(short_help="Create a newsletter project in a folder.")
 @click.argument("folder", default=".", type=click.Path(file_okay=False))
 @click.option("--name", default="Mein Newsletter", show_default=True, help="Name of the newsletter (sender too).")
 def init(folder: str, name: str) -> None:
@@ -198,7 +198,7 @@ def init(folder: str, name: str) -> None:
     console.print(f"next: cd {where} && krasse build   (edit newsletter.toml first: sender, imprint, URL)")
 
 
-@cli.command()
+@cli.command(short_help="Start the next issue (a draft).")
 @click.option("--title", default="Neue Ausgabe", show_default=True, help="Title of the new issue.")
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Send date (default: today).")
 @click.pass_context
@@ -226,7 +226,7 @@ def _print_outcomes(outcomes: list) -> None:
             console.print(f"{stamp} {escape(o.stem)}: {o.ms:.0f} ms, {o.bytes:,} bytes, {o.warnings} warning{plural}")
 
 
-@cli.command()
+@cli.command(short_help="Live preview that rebuilds on every save.")
 @click.argument("path", required=False, type=click.Path(dir_okay=False, exists=True))
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="0: any free port.")
 @click.option("--host", default=None, help="Address to serve on (default 127.0.0.1); say it to allow others.")
@@ -273,7 +273,7 @@ def _service_names() -> str:
     return ", ".join(builtin_names())
 
 
-@cli.command()
+@cli.command(short_help="List the mailing-service profiles for export.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Output format.")
 @click.pass_context
 def services(ctx: click.Context, fmt: str) -> None:
@@ -297,7 +297,7 @@ def _list_services(root: Path, fmt: str) -> None:
         console.print("\n\n".join(escape(describe(p)) for p in profiles))
 
 
-@cli.command()
+@cli.command(short_help="Export one issue for a mailing service.")
 @click.argument("issue", metavar="PATH|NUMBER", required=False)
 @click.option("--esp", help=f"Mailing-service profile (default: export.esp): {_service_names()}; see --list.")
 @click.option("--list", "list_services", is_flag=True, help="List the profiles with tags and import steps; exit.")
@@ -376,7 +376,7 @@ def export(
     console.print(summary.line())
 
 
-@cli.command("send-test")
+@cli.command("send-test", short_help="Send the export to test addresses over SMTP.")
 @click.argument("issue", metavar="PATH|NUMBER")
 @click.option("--to", "to", multiple=True, required=True, help="Test address; repeat for more. Only these get it.")
 @click.option("--esp", help="Mailing-service profile of the export to send (default: export.esp).")
@@ -399,7 +399,7 @@ def send_test(ctx: click.Context, issue: str, to: tuple[str, ...], esp: str | No
     console.print(f"sent {eml} to {', '.join(to)}; server replied: {escape(reply)}")
 
 
-@cli.command()
+@cli.command(short_help="Build the web archive with search and feed.")
 @click.option("--out", type=click.Path(file_okay=False), help="Site folder (default: archive.out).")
 @click.option("--base-url", help="Public URL of the site (default: newsletter.base_url).")
 @click.option("--drafts", is_flag=True, help="Include issues with draft: true.")
@@ -466,7 +466,7 @@ def archive(ctx: click.Context, out: str | None, base_url: str | None, drafts: b
         console.print(summary.line())
 
 
-@cli.command("open")
+@cli.command("open", short_help="Open a built email or archive page in the browser.")
 @click.argument("issue", metavar="[PATH|NUMBER]", required=False)
 @click.option(
     "--archive", "in_archive", is_flag=True, help="Open the issue's archive page (without an issue: the index)."
@@ -494,7 +494,7 @@ def open_(ctx: click.Context, issue: str | None, in_archive: bool, print_only: b
         err_console.print("[yellow]no web browser found; open the address above yourself[/yellow]")
 
 
-@cli.command()
+@cli.command(short_help="Remove outputs of deleted issues and new drafts.")
 @click.option("--dry-run", "-n", is_flag=True, help="Only list what would be removed.")
 @click.pass_context
 def clean(ctx: click.Context, dry_run: bool) -> None:

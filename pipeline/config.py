@@ -266,9 +266,8 @@ def load_config(root: Path | str = ".") -> Config:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise PipelineError(
-            Finding(display_path(path), 0, "config-missing", f"no {CONFIG_NAME} here: run krasse in the project folder")
-        ) from None
+        hint = f"no {CONFIG_NAME} here: run krasse in the project folder (or -C DIR); to start one: krasse init DIR"
+        raise PipelineError(Finding(display_path(path), 0, "config-missing", hint)) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import krasse
 
+from pipeline.cli import cli
 from pipeline.errors import WARNING, Finding
 from pipeline.export.services import BUILTIN
 from pipeline.summary import Summary, grouped
@@ -256,3 +257,17 @@ def test_open_resolves_the_built_email_and_archive_page(project: Path, monkeypat
 def test_open_unknown_issue(project: Path) -> None:
     result = krasse(project, "open", "99", "--print")
     assert result.exit_code == 1 and "no issue with number 99" in result.output
+
+
+# --- --help and the first run
+
+
+def test_command_list_is_whole_sentences(project: Path) -> None:
+    listing = krasse(project, "--help").output.split("Commands:", 1)[1]
+    rows = [line for line in listing.splitlines() if line.strip()]
+    assert len(rows) == len(cli.commands) and not any(line.rstrip().endswith("...") for line in rows)
+
+
+def test_no_project_here_points_at_init(tmp_path: Path) -> None:
+    result = krasse(tmp_path, "build")
+    assert result.exit_code == 1 and "krasse init DIR" in result.output
