@@ -37,7 +37,10 @@ def print_findings(findings: list[Finding], stream: Console | None = None) -> No
 
 
 def fail(findings: list[Finding], fmt: str = "text") -> None:
-    if fmt == "json":
+    """Print the findings and exit 1; `json-list` is `check`'s format: the bare list of findings."""
+    if fmt == "json-list":
+        emit_json([f.as_dict() for f in findings])
+    elif fmt == "json":
         emit_json({"ok": False, "findings": [f.as_dict() for f in findings]})
     else:
         print_findings(findings)
@@ -54,7 +57,7 @@ def open_config(ctx: click.Context, fmt: str = "text", warnings: bool = True) ->
         config = load_config(ctx.obj["root"])
     except PipelineError as exc:
         fail(exc.findings, fmt)
-    if fmt != "json" and warnings:
+    if fmt == "text" and warnings:
         print_findings(config.warnings)
     return config
 
@@ -160,9 +163,9 @@ def check(ctx: click.Context, paths: tuple[str, ...], drafts: bool, fmt: str, qu
 
     Every finding has a rule id, a severity and file:line. Exit 1 if any is an error.
     """
-    config = open_config(ctx, fmt, warnings=not quiet)
+    config = open_config(ctx, "json-list" if fmt == "json" else fmt, warnings=not quiet)
     loaded = load_issues(config, issue_args(paths), drafts)
-    findings = list(loaded.findings)
+    findings = [*(config.warnings if fmt == "json" else []), *loaded.findings]
     for issue in loaded.issues:
         findings.extend(prepare(issue, config).findings)
     findings.sort(key=lambda f: (f.file, f.line, f.rule))

@@ -271,3 +271,13 @@ def test_command_list_is_whole_sentences(project: Path) -> None:
 def test_no_project_here_points_at_init(tmp_path: Path) -> None:
     result = krasse(tmp_path, "build")
     assert result.exit_code == 1 and "krasse init DIR" in result.output
+
+
+def test_check_json_is_always_a_list(project: Path) -> None:
+    config = project / "newsletter.toml"
+    config.write_text(config.read_text("utf-8") + "feed_entriess = 5\n", "utf-8")  # in [archive]: a typo
+    data = json.loads(krasse(project, "check", "--format", "json").stdout)
+    assert isinstance(data, list) and any(f["rule"] == "config-unknown" for f in data)
+    config.write_text('[newsletter]\nname = ""\n', "utf-8")
+    result = krasse(project, "check", "--format", "json")
+    assert result.exit_code == 1 and {f["rule"] for f in json.loads(result.stdout)} >= {"config-value"}
