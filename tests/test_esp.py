@@ -26,6 +26,8 @@ EXPECTED = {
     "listmonk": ("{{ UnsubscribeURL }}", "{{ MessageURL }}", "{{ .Subscriber.FirstName }}"),
     "sendy": ("[unsubscribe]", "[webversion]", "[Name,fallback=]"),
     "mailjet": ("[[UNSUB_LINK_DE]]", "[[PERMALINK]]", '[[data:firstname:""]]'),
+    "postmark": ("{{{ pm:unsubscribe }}}", "", ""),
+    "keila": ("{{ unsubscribe_link }}", "", "{{ contact.first_name }}"),
 }
 
 
