@@ -22,7 +22,7 @@ from pipeline.build import build_one, load_issues, prepare
 from pipeline.config import Config, load_config
 from pipeline.errors import Finding, PipelineError, absolute, has_errors
 from pipeline.newissue import create_issue
-from pipeline.summary import Summary, grouped
+from pipeline.summary import Summary, archive_report, build_report, export_report, grouped
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -141,8 +141,7 @@ def build(ctx: click.Context, paths: tuple[str, ...], drafts: bool, quiet: bool,
     summary.count(findings)
     summary.seconds = time.perf_counter() - start
     if not text:
-        listed = [f.as_dict() for f in findings]
-        emit_json({"ok": not summary.failed, "issues": results, "findings": listed, **summary.as_dict()})
+        emit_json(build_report(summary, results, findings))
     else:
         print_findings(stale)
         if not quiet:
@@ -356,22 +355,10 @@ def export(
         fail([*config.warnings, *exc.findings], fmt)
     summary.done = 1
     summary.count([*config.warnings, *done.findings]).seconds = time.perf_counter() - start
-    state = "written" if done.changed else "unchanged"
     if fmt == "json":
-        emit_json(
-            {
-                "ok": True,
-                "issue": done.issue.stem,
-                "esp": done.profile.key,
-                "state": state,
-                "folder": str(done.folder),
-                "zip": str(done.zip_path),
-                "next_step": done.profile.import_,
-                "findings": [f.as_dict() for f in [*config.warnings, *done.findings]],
-                **summary.as_dict(),
-            }
-        )
+        emit_json(export_report(summary, done, [*config.warnings, *done.findings]))
         return
+    state = "written" if done.changed else "unchanged"
     print_findings(done.findings)
     console.print(f"{done.issue.stem} for {done.profile.name}: {state} → {done.folder} and {done.zip_path.name}")
     if step := next_step(done.profile):
@@ -442,23 +429,13 @@ def archive(ctx: click.Context, out: str | None, base_url: str | None, drafts: b
     if result.ok:
         summary.done = result.issues
     if not text:
-        emit_json(
-            {
-                "ok": result.ok,
-                "out": str(where),
-                "issues": result.issues,
-                "rendered": result.rendered,
-                "written": len(result.written),
-                "removed": len(result.removed),
-                "search_bytes": result.search_bytes,
-                "findings": [f.as_dict() for f in [*config.warnings, *result.findings]],
-                **summary.as_dict(),
-            }
-        )
+        emit_json(archive_report(summary, result, where, [*config.warnings, *result.findings]))
         sys.exit(0 if result.ok else 1)
     print_findings(result.findings)
     if not result.ok:
         err_console.print("[red]archive not written: fix the errors above; the previous site is unchanged[/red]")
+        if not quiet:
+            console.print(summary.line())
         sys.exit(1)
     if not quiet:
         console.print(

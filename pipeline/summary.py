@@ -7,8 +7,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.errors import Finding
+
+if TYPE_CHECKING:
+    from pipeline.archive.site import ArchiveResult
+    from pipeline.export.bundle import Exported
 
 # A rule that fires this often in one file is shown once, with its lines.
 GROUP_FROM = 3
@@ -87,3 +93,42 @@ def grouped(findings: list[Finding]) -> list[Finding]:
             shown = ", ".join(str(n) for n in lines[:SHOWN_LINES]) + (", …" if len(lines) > SHOWN_LINES else "")
             out.append(replace(f, message=f"×{len(same)}: lines {shown} — e.g. {f.message}"))
     return out
+
+
+def _listed(findings: list[Finding]) -> list[dict]:
+    return [f.as_dict() for f in findings]
+
+
+def build_report(summary: Summary, issues: list[dict], findings: list[Finding]) -> dict:
+    """`krasse build --format json`: each issue's outcome, every finding, the summary counts."""
+    return {"ok": not summary.failed, "issues": issues, "findings": _listed(findings), **summary.as_dict()}
+
+
+def export_report(summary: Summary, done: Exported, findings: list[Finding]) -> dict:
+    """`krasse export --format json`: where the bundle is and what to do with it next."""
+    return {
+        "ok": True,
+        "issue": done.issue.stem,
+        "esp": done.profile.key,
+        "state": "written" if done.changed else "unchanged",
+        "folder": str(done.folder),
+        "zip": str(done.zip_path),
+        "next_step": done.profile.import_,
+        "findings": _listed(findings),
+        **summary.as_dict(),
+    }
+
+
+def archive_report(summary: Summary, result: ArchiveResult, where: Path, findings: list[Finding]) -> dict:
+    """`krasse archive --format json`: the site folder, what was rendered, written and removed."""
+    return {
+        "ok": result.ok,
+        "out": str(where),
+        "issues": result.issues,
+        "rendered": result.rendered,
+        "written": len(result.written),
+        "removed": len(result.removed),
+        "search_bytes": result.search_bytes,
+        "findings": _listed(findings),
+        **summary.as_dict(),
+    }

@@ -148,6 +148,8 @@ def test_archive_json_on_error(project: Path) -> None:
     assert result.exit_code == 1
     data = json.loads(result.stdout)
     assert data["ok"] is False and data["errors"] >= 1
+    text = krasse(project, "archive")
+    assert text.exit_code == 1 and re.search(r"^0 archived, 1 error, \d+ warnings? in ", text.output, re.M)
 
 
 def test_summary_line_format() -> None:
