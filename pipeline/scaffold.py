@@ -38,7 +38,7 @@ __pycache__/
 EXAMPLE_ISSUE = """---
 number: 1
 title: "Die erste Ausgabe"
-subject: "{name} No. 1: Die erste Ausgabe"
+subject: {subject}
 preheader: "Worum es hier gehen wird, und drei Links für den Anfang."
 date: {date}
 ---
@@ -99,7 +99,9 @@ def project_files(name: str, today: dt.date) -> dict[str, str]:
     """The text files of a new project, by path relative to its folder."""
     return {
         CONFIG_NAME: config_text({"newsletter.name": name, "sender.name": name}),
-        "issues/001-die-erste-ausgabe.md": EXAMPLE_ISSUE.format(name=name, date=today.isoformat()),
+        "issues/001-die-erste-ausgabe.md": EXAMPLE_ISSUE.format(
+            subject=json.dumps(f"{name} No. 1: Die erste Ausgabe", ensure_ascii=False), date=today.isoformat()
+        ),
         ".gitignore": GITIGNORE,
     }
 

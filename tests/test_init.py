@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -61,6 +62,16 @@ def test_init_never_overwrites_a_file_in_a_folder_that_has_some(tmp_path: Path) 
     assert result.exit_code == 1 and "layouts/email.css.j2" in result.output
     assert (target / "layouts" / "email.css.j2").read_text() == "/* meins */"
     assert not (target / "newsletter.toml").exists()
+
+
+def test_init_with_a_name_that_needs_quoting(tmp_path: Path) -> None:
+    target = tmp_path / "nl"
+    assert krasse(tmp_path, "init", str(target), "--name", 'Der "Brief": Folge \\ 1').exit_code == 0
+    assert krasse(target, "check").exit_code == 0
+    meta = json.loads(krasse(target, "build", "--format", "json").output)
+    assert meta["ok"] and meta["built"] == 1
+    subject = (target / "issues/001-die-erste-ausgabe.md").read_text("utf-8").split("subject: ", 1)[1].split("\n")[0]
+    assert json.loads(subject) == 'Der "Brief": Folge \\ 1 No. 1: Die erste Ausgabe'
 
 
 def test_init_in_a_folder_with_other_files_is_fine(tmp_path: Path) -> None:
