@@ -41,10 +41,10 @@ class Summary:
         parts = [f"{self.done} {self.verb}"]
         skipped = sum(len(s) for s in self.skipped.values())
         if skipped:
-            why = "; ".join(f"{why}: {', '.join(_short(s) for s in stems)}" for why, stems in self.skipped.items())
+            why = "; ".join(f"{why}: {_names(stems)}" for why, stems in self.skipped.items())
             parts.append(f"{skipped} skipped ({why})")
         if self.failed:
-            parts.append(f"{len(self.failed)} failed ({', '.join(_short(s) for s in self.failed)})")
+            parts.append(f"{len(self.failed)} failed ({_names(self.failed)})")
         parts.append(_plural(self.errors, "error"))
         parts.append(_plural(self.warnings, "warning"))
         took = f"{self.seconds * 1000:.0f} ms" if self.seconds < 0.1 else f"{self.seconds:.1f} s"
@@ -63,6 +63,12 @@ class Summary:
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _names(stems: list[str], shown: int = 5) -> str:
+    """`044, 045, …`: a summary stays one line however many issues it names."""
+    names = [_short(s) for s in stems[:shown]]
+    return ", ".join(names) + (f", … ({len(stems) - shown} more)" if len(stems) > shown else "")
 
 
 def _short(stem: str) -> str:

@@ -156,6 +156,10 @@ def test_summary_line_format() -> None:
     s = Summary("built", done=3, skipped={"draft": ["044-entwurf"]}, warnings=41, seconds=0.43)
     assert s.line() == "3 built, 1 skipped (draft: 044), 0 errors, 41 warnings in 0.4 s"
     assert Summary("exported", done=1, errors=1, seconds=0.012).line() == "1 exported, 1 error, 0 warnings in 12 ms"
+    many = Summary("built", skipped={"draft": [f"{n:03d}-x" for n in range(1, 9)]}, seconds=2)
+    assert many.line() == (
+        "0 built, 8 skipped (draft: 001, 002, 003, 004, 005, … (3 more)), 0 errors, 0 warnings in 2.0 s"
+    )
 
 
 # --- grouped warnings
