@@ -140,7 +140,9 @@ def test_fresh_non_editable_install_runs_outside_the_repository(tmp_path: Path) 
     _run([*pip, "--python", str(python), "install", "--no-deps", "--no-index", str(wheel)], tmp_path, env)
     where = _run([python, "-c", "import pipeline; print(pipeline.__file__)"], tmp_path, env).stdout
     assert where.startswith(str(site)), where
-    assert (site / "pipeline" / "stock_layouts" / "email.mjml.j2").is_file()
+    packaged = site / "pipeline" / "stock_layouts"
+    stock = {p.name: p.read_bytes() for p in (ROOT / "layouts").iterdir() if p.is_file()}
+    assert {p.name: p.read_bytes() for p in packaged.iterdir() if p.is_file()} == stock
     work = tmp_path / "leer"
     work.mkdir()
     krasse_bin = str(venv / "bin" / "krasse")
