@@ -109,8 +109,13 @@ def project_files(name: str, today: dt.date) -> dict[str, str]:
 def init_project(target: Path, name: str = EXAMPLES["newsletter.name"], today: dt.date | None = None) -> list[Path]:
     """Create the project in `target` (made if missing); returns the files written. Refuses to overwrite."""
     files = project_files(name, today or dt.date.today())
-    layouts = sorted(p for p in stock_layouts().iterdir() if p.is_file() and not p.name.startswith((".", "_")))
-    targets = [target / rel for rel in files] + [target / "layouts" / p.name for p in layouts]
+    stock = stock_layouts()
+    layouts = sorted(
+        p.relative_to(stock)
+        for p in stock.rglob("*")
+        if p.is_file() and not any(part.startswith((".", "_")) for part in p.relative_to(stock).parts)
+    )
+    targets = [target / rel for rel in files] + [target / "layouts" / rel for rel in layouts]
     if (target / CONFIG_NAME).exists():
         raise PipelineError(
             Finding(display_path(target / CONFIG_NAME), 0, "init-exists", "a project is already here; nothing written")
@@ -127,8 +132,8 @@ def init_project(target: Path, name: str = EXAMPLES["newsletter.name"], today: d
         with path.open("x", encoding="utf-8") as handle:  # "x": never overwrite, even in a race
             handle.write(text)
         written.append(path)
-    (target / "layouts").mkdir(exist_ok=True)
-    for source in layouts:
-        written.append(Path(shutil.copyfile(source, target / "layouts" / source.name)))
+    for rel in layouts:
+        (target / "layouts" / rel).parent.mkdir(parents=True, exist_ok=True)
+        written.append(Path(shutil.copyfile(stock / rel, target / "layouts" / rel)))
     (target / "outbox").mkdir(exist_ok=True)
     return written

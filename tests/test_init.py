@@ -23,7 +23,8 @@ def test_init_then_build_check_export_archive(tmp_path: Path) -> None:
     result = krasse(tmp_path, "init", str(target), "--name", "Linkpost")
     assert result.exit_code == 0, result.output
     assert "next: cd" in result.output
-    assert sorted(p.name for p in (target / "layouts").iterdir()) == sorted(p.name for p in stock_layouts().iterdir())
+    copied = {p.relative_to(target / "layouts"): p.read_bytes() for p in (target / "layouts").rglob("*") if p.is_file()}
+    assert copied == {p.relative_to(stock_layouts()): p.read_bytes() for p in stock_layouts().rglob("*") if p.is_file()}
     assert (target / "outbox").is_dir() and "outbox/" in (target / ".gitignore").read_text()
     for command in (["build"], ["check"], ["export", "1"], ["archive"]):
         done = krasse(target, *command)
