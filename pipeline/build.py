@@ -15,7 +15,7 @@ from pipeline.checks import check, check_body
 from pipeline.config import Config
 from pipeline.errors import Finding, PipelineError, absolute, display_path, has_errors, project_relative
 from pipeline.images import copy_images
-from pipeline.load import body_only, duplicate_numbers, issue_paths, read_issue
+from pipeline.load import body_only, duplicate_numbers, issue_paths, peek_number, read_issue
 from pipeline.mail.compose import Email, build_email
 from pipeline.model import Issue
 from pipeline.output import issue_dir, write_atomic
@@ -36,23 +36,24 @@ def load_issues(config: Config, paths: Sequence[Path] | None = None, drafts: boo
     issues: list[Issue] = []
     findings: list[Finding] = []
     skipped: list[str] = []
-    others: list[Issue] = []
+    others: list[tuple[Path, int]] = []
     for path in sorted(set(chosen) | set(every)):
+        if path not in chosen:
+            # Numbers must be unique across the whole folder, not just the files asked for; the
+            # others are not read in full, so one broken or huge file cannot slow this one down.
+            number = peek_number(path)
+            if number is not None:
+                others.append((path, number))
+            continue
         issue, found = read_issue(path)
-        if path in chosen:
-            findings.extend(found)
-            if issue is None and any(f.rule.startswith("fm-") for f in found) and (partial := body_only(path)):
-                findings.extend(check_body(partial, config))
-            if issue is not None and (drafts or not issue.meta.draft or paths):
-                issues.append(issue)
-            elif issue is not None:
-                skipped.append(issue.stem)
+        findings.extend(found)
+        if issue is None and any(f.rule.startswith("fm-") for f in found) and (partial := body_only(path)):
+            findings.extend(check_body(partial, config))
+        if issue is not None and (drafts or not issue.meta.draft or paths):
+            issues.append(issue)
         elif issue is not None:
-            others.append(issue)
-    # Numbers must be unique across the whole folder, not just the files asked for.
-    dup = duplicate_numbers(issues + others)
-    chosen_names = {display_path(p) for p in chosen}
-    dup = [f for f in dup if f.file in chosen_names]
+            skipped.append(issue.stem)
+    dup = duplicate_numbers(issues, others)
     bad = {f.file for f in dup}
     findings.extend(dup)
     issues = [i for i in issues if display_path(i.path) not in bad]

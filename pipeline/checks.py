@@ -244,7 +244,7 @@ RULES: dict[str, Callable[[Context], list[Finding]]] = {
 }
 
 RULE_IDS = [
-    "fm-yaml", "fm-type", "fm-missing", "fm-unknown", "fm-duplicate", "file-empty", "file-encoding",
+    "fm-yaml", "fm-header", "fm-type", "fm-missing", "fm-unknown", "fm-duplicate", "file-empty", "file-encoding",
     "file-size", "body-empty", "dup-number", "link-text-empty", "link-text-vague", "http-link",
     "img-alt", "img-missing", "img-path", "footnote-undefined", "footnote-unused", "setext-heading",
     "nesting-depth", "tab-indent", "preheader-length", "clip-budget", "clip-split", "unsubscribe-missing",

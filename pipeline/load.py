@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Callable
+import reprlib
+import unicodedata
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,17 +46,54 @@ class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignor
     pass
 
 
+MAX_DIGITS = 18  # an issue number never needs more; Python refuses to read ints past 4,300 digits
+
+
+class _Digits(str):
+    """A YAML integer too long to be a number here: kept as its text, so `title: 1984…` still works
+    and `number:` can say why it is refused instead of PyYAML raising a bare ValueError."""
+
+
+def _yaml_int(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    if isinstance(node.value, str) and len(node.value.replace("_", "").lstrip("+-")) > MAX_DIGITS:
+        return _Digits(node.value)
+    try:
+        return yaml.SafeLoader.construct_yaml_int(loader, node)
+    except ValueError:  # e.g. a sexagesimal `1:99…9` with a huge part
+        return _Digits(node.value)
+
+
 for _loader in (_PyLoader, _FastLoader):
     _loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+    _loader.add_constructor("tag:yaml.org,2002:int", _yaml_int)
 
 
 class _Bad(ValueError):
-    pass
+    rule = "fm-type"
+
+
+class _Header(_Bad):
+    rule = "fm-header"
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxstring, _SHORT.maxother, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxlevel = 60, 60, 5, 4, 2
+SHOWN = 100  # characters of a value a message repeats
+
+
+def show(value: Any) -> str:
+    """A value as a message quotes it: never longer than SHOWN, however big the value is."""
+    if isinstance(value, _Digits):
+        return f"a number with {len(value):,} characters"
+    text = _SHORT.repr(value)
+    return text if len(text) <= SHOWN else text[: SHOWN - 1] + "…"
 
 
 def _int(value: Any) -> int:
+    if isinstance(value, _Digits):
+        raise _Bad(f"{show(value)} is too large (at most {MAX_DIGITS} digits)")
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _Bad(f"expected a whole number like 23, got {value!r}")
+        raise _Bad(f"expected a whole number like 23, got {show(value)}")
     if value <= 0:
         raise _Bad(f"expected a number above 0, got {value}")
     return value
@@ -62,7 +101,7 @@ def _int(value: Any) -> int:
 
 def _text(value: Any) -> str:
     if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
-        raise _Bad(f"expected text, got {value!r}")
+        raise _Bad(f"expected text, got {show(value)}")
     text = str(value).strip()  # `title: 1984` is text to an author, a number to YAML
     if not text:
         raise _Bad("must not be empty")
@@ -76,6 +115,18 @@ def _optional_text(value: Any) -> str | None:
     return _text(value)
 
 
+def _header_text(value: Any) -> str:
+    """Text that ends up in an email header (Subject): a line break there would start a new header."""
+    text = _text(value)
+    bad = next((c for c in text if unicodedata.category(c) in ("Cc", "Zl", "Zp")), None)
+    if bad is not None:
+        raise _Header(
+            f"contains the control character {bad!r} at position {text.index(bad) + 1}: "
+            "line breaks cannot go into an email header; write it on one line"
+        )
+    return text
+
+
 def _date(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -85,13 +136,13 @@ def _date(value: Any) -> dt.date:
         try:
             return dt.date.fromisoformat(value.strip())
         except ValueError as exc:
-            raise _Bad(f"{exc}: {value!r}") from None
-    raise _Bad(f"expected a date like 2024-07-28, got {str(value)!r}")
+            raise _Bad(f"{exc}: {show(value)}") from None
+    raise _Bad(f"expected a date like 2024-07-28, got {show(str(value))}")
 
 
 def _bool(value: Any) -> bool:
     if not isinstance(value, bool):
-        raise _Bad(f"expected true or false, got {value!r}")
+        raise _Bad(f"expected true or false, got {show(value)}")
     return value
 
 
@@ -99,22 +150,22 @@ def _tags(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(t, (str, int)) for t in value):
-        raise _Bad(f"expected a list of words like [ki, medien], got {value!r}")
+        raise _Bad(f"expected a list of words like [ki, medien], got {show(value)}")
     return tuple(str(t).strip() for t in value if str(t).strip())
 
 
 def _clip(value: Any) -> str:
     if value not in ("warn", "split"):
-        raise _Bad(f"expected warn or split, got {value!r}")
+        raise _Bad(f"expected warn or split, got {show(value)}")
     return value
 
 
 # key: (validator, required, what README says)
 FIELDS: dict[str, tuple[Callable[[Any], Any], bool, str]] = {
     "number": (_int, True, "Issue number, unique across `issues/`."),
-    "title": (_text, True, "Headline of the issue."),
+    "title": (_header_text, True, "Headline of the issue."),
     "date": (_date, True, "Send date, ISO format `2024-07-28`."),
-    "subject": (_text, False, "Email subject; defaults to the title."),
+    "subject": (_header_text, False, "Email subject; defaults to the title."),
     "preheader": (
         _optional_text,
         False,
@@ -154,10 +205,42 @@ def _colon_hint(fm: str, mark: Any) -> str:
     return f'; a value with a colon needs quotes: {m.group(1)}: "{value}"'
 
 
+class _Alias(ValueError):
+    """An alias (`*name`) in the front matter: refused before anything is built from it."""
+
+    def __init__(self, line: int):
+        super().__init__(line)
+        self.line = line  # 0-based, in the front matter block
+
+
+def _refuse_aliases(root: yaml.Node | None) -> None:
+    """Anchors and aliases (`&a`, `*a`) let 400 bytes stand for billions of values (an alias bomb).
+
+    Issue front matter never needs them, so the first node reached twice ends the walk: the walk
+    stays as cheap as the text is long. The line is that of the top-level key holding the alias.
+    """
+    if root is None:
+        return
+    seen: set[int] = set()
+    tops = root.value if isinstance(root, yaml.MappingNode) else [(root, root)]
+    for key, value in tops:
+        stack = [key, value] if key is not value else [value]
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                raise _Alias(key.start_mark.line)
+            seen.add(id(node))
+            if isinstance(node, yaml.SequenceNode):
+                stack.extend(node.value)
+            elif isinstance(node, yaml.MappingNode):
+                stack.extend(n for pair in node.value for n in pair)
+
+
 def _parse_yaml(fm: str, loader_class: type) -> tuple[Any, yaml.Node | None]:
     loader = loader_class(fm)
     try:
         node = loader.get_single_node()
+        _refuse_aliases(node)
         return (loader.construct_document(node) if node is not None else None), node
     finally:
         loader.dispose()
@@ -202,10 +285,19 @@ def parse_issue(text: str, path: Path) -> tuple[Issue | None, list[Finding]]:
         lines, findings = _node_lines(node, name, offset)
     except RecursionError:
         return None, [Finding(name, 1, "fm-yaml", "front matter is nested too deeply to read")]
+    except _Alias as exc:
+        return None, [
+            Finding(
+                name,
+                exc.line + offset,
+                "fm-yaml",
+                "front matter uses a YAML alias (*name): anchors and aliases are not supported, write the value out",
+            )
+        ]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         context = getattr(exc, "context_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
+        problem = getattr(exc, "problem", None) or str(exc)[:SHOWN]
         line = mark.line + offset if mark else 1
         if mark is not None and ("end of stream" in problem or "<stream end>" in problem):
             # An unclosed quote or bracket: the end of the block says little; where it opened, or
@@ -226,12 +318,12 @@ def parse_issue(text: str, path: Path) -> tuple[Issue | None, list[Finding]]:
         if key not in FIELDS:
             close = difflib.get_close_matches(key, FIELDS, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(FIELDS)})"
-            findings.append(Finding(name, line, "fm-unknown", f"{key}: unknown key{hint}"))
+            findings.append(Finding(name, line, "fm-unknown", f"{key[:SHOWN]}: unknown key{hint}"))
             continue
         try:
             values[key] = FIELDS[key][0](value)
         except _Bad as exc:
-            findings.append(Finding(name, line, "fm-type", f"{key}: {exc}"))
+            findings.append(Finding(name, line, exc.rule, f"{key}: {exc}"))
     for key, (_, required, _) in FIELDS.items():
         if required and key not in data:
             findings.append(Finding(name, 1, "fm-missing", f"{key}: required key is missing"))
@@ -281,7 +373,10 @@ def read_issue(path: Path) -> tuple[Issue | None, list[Finding]]:
     text, found = decode(raw, name)
     if text is None:
         return None, found
-    return parse_issue(text, path)
+    try:
+        return parse_issue(text, path)
+    except (ValueError, TypeError, OverflowError) as exc:  # a loader corner we did not foresee: still name the file
+        return None, [Finding(name, 1, "fm-yaml", f"front matter cannot be read: {type(exc).__name__}")]
 
 
 def issue_paths(issues_dir: Path) -> list[Path]:
@@ -293,15 +388,47 @@ def issue_paths(issues_dir: Path) -> list[Path]:
     )
 
 
-def duplicate_numbers(issues: list[Issue]) -> list[Finding]:
-    """Numbers are the issues' permalinks: two files with one number is an error on both."""
+_BOUNDARY = re.compile(r"^-{3,}[ \t]*$", re.M)
+_NUMBER_LINE = re.compile(rf"^number:[ \t]*([1-9][0-9]{{0,{MAX_DIGITS - 1}}})[ \t]*(?:#.*)?$", re.M)
+PEEK_BYTES = 64 * 1024
+
+
+def peek_number(path: Path) -> int | None:
+    """An issue's `number:` read from the head of its front matter, without parsing it.
+
+    Duplicate numbers are checked across the whole folder on every command; reading only this
+    line keeps one huge or hostile file from slowing down (or breaking) work on another.
+    None when the line is not a plain number: that file reports its own problem when built.
+    """
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(PEEK_BYTES).decode("utf-8-sig", errors="replace")
+    except OSError:
+        return None
+    head = head.replace("\r\n", "\n").replace("\r", "\n")
+    bounds = list(_BOUNDARY.finditer(head, 0))[:2] if head.startswith("---") else []
+    if len(bounds) < 2 or bounds[0].start() != 0:
+        return None
+    m = _NUMBER_LINE.search(head, bounds[0].end(), bounds[1].start())
+    return int(m.group(1)) if m else None
+
+
+def duplicate_numbers(issues: list[Issue], others: Sequence[tuple[Path, int]] = ()) -> list[Finding]:
+    """Numbers are the issues' permalinks: two files with one number is an error on both.
+
+    `others` are (path, number) of the folder's remaining files: they count, but get no finding.
+    """
     by_number: dict[int, list[Issue]] = {}
+    taken: dict[int, list[Path]] = {}
     for issue in issues:
         by_number.setdefault(issue.number, []).append(issue)
+    for path, number in others:
+        taken.setdefault(number, []).append(path)
     found = []
     for number, same in sorted(by_number.items()):
-        if len(same) > 1:
-            names = ", ".join(display_path(i.path) for i in same)
+        paths = sorted([i.path for i in same] + taken.get(number, []))
+        if len(paths) > 1:
+            names = ", ".join(display_path(p) for p in paths)
             for issue in same:
                 found.append(
                     Finding(
