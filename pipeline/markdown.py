@@ -59,6 +59,11 @@ ALLOWED_STYLE = {"text-align"}
 _TAG = re.compile(r"<(/?)([A-Za-z][^\s/>]*)")
 _TEMPLATE = re.compile(r"</?template(?=[\s/>])[^>]*>", re.I)
 MAX_NESTING = 100  # quotes and lists inside each other; deeper is reported, never silently cut
+# Elements without a closing tag: they never nest.
+VOID_ELEMENTS = frozenset(
+    "area base basefont br col embed frame hr img input keygen link meta param source track wbr".split()  # noqa: SIM905
+)
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
 
 
 def is_known_tag(text: str) -> bool:
@@ -200,19 +205,54 @@ class Document:
         """0-based body lines whose text markdown-it left out: nested deeper than MAX_NESTING."""
         return sorted(set(self.env.get("too_deep", ())))
 
+    @property
+    def html_too_deep(self) -> int | None:
+        """0-based body line where raw HTML first nests deeper than MAX_NESTING, or None.
 
-def _escape_raw(tokens: Sequence[Token]) -> None:
+        MJML's parser recurses per element: about 10,000 levels overflow its stack and kill the
+        process (signal 11), so such a document never reaches it.
+        """
+        return self.env.get("html_too_deep")
+
+
+class _RawDepth:
+    """Element depth across every raw HTML token of the document, in reading order."""
+
+    def __init__(self, env: dict):
+        self.env, self.depth = env, 0
+
+    def add(self, html: str, line: int) -> None:
+        if "html_too_deep" in self.env or "<" not in html:
+            return
+        if "<!--" in html:
+            html = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), html)
+        for m in _TAG.finditer(html):
+            name = m.group(2).lower()
+            if name in VOID_ELEMENTS or name not in KNOWN_ELEMENTS:
+                continue
+            self.depth = max(0, self.depth - 1) if m.group(1) else self.depth + 1
+            if self.depth > MAX_NESTING:
+                self.env["html_too_deep"] = line + html.count("\n", 0, m.start())
+                return
+
+
+def _escape_raw(tokens: Sequence[Token], depth: _RawDepth, line: int = 0) -> None:
     for token in tokens:
+        if token.map:
+            line = token.map[0]
         if token.type in ("html_block", "html_inline"):
+            depth.add(token.content, line)
             token.content = escape_unknown_tags(token.content)
+        elif token.type in ("softbreak", "hardbreak"):
+            line += 1
         if token.children:
-            _escape_raw(token.children)
+            _escape_raw(token.children, depth, line)
 
 
 def parse(body: str) -> Document:
     env: dict = {}
     tokens = parser().parse(body, env)
-    _escape_raw(tokens)  # once, here: every rendering of this document sees safe raw HTML
+    _escape_raw(tokens, _RawDepth(env))  # once, here: every rendering of this document sees safe raw HTML
     notes_start = next((i for i, t in enumerate(tokens) if t.type == "footnote_block_open"), len(tokens))
     notes, main = tokens[notes_start:], tokens[:notes_start]
     items: list[list[Token]] = [[]]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from pipeline.errors import Finding, PipelineError, display_path
 from pipeline.images import LocalImage, local_images, url_for
-from pipeline.markdown import Document, Fragments, footnotes_in, parse, render_html
+from pipeline.markdown import MAX_NESTING, Document, Fragments, footnotes_in, parse, render_html
 from pipeline.model import Issue
 from pipeline.text import TextParts, default_preheader, plain, render_text
 
@@ -40,7 +41,18 @@ class Rendered:
 
 
 def render(issue: Issue, image_base: str, preheader_limit: int = 100) -> Rendered:
+    """Raises PipelineError (file:line) for a document no later stage can safely handle."""
     doc = parse(issue.body)
+    if doc.html_too_deep is not None:
+        raise PipelineError(
+            Finding(
+                display_path(issue.path),
+                issue.body_line + doc.html_too_deep,
+                "nesting-depth",
+                f"raw HTML is nested more than {MAX_NESTING} elements deep here; flatten the HTML "
+                "(the email renderer cannot handle it)",
+            )
+        )
     html = render_html(doc, lambda src: url_for(src, image_base))
     images = local_images([t for run in doc.items for t in run] + doc.notes)
     preheader = issue.meta.preheader or default_preheader(plain(doc.items[0]), preheader_limit)

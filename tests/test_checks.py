@@ -46,6 +46,10 @@ BODY_RULES: dict[str, tuple[str, str]] = {
 FILE_RULES: dict[str, tuple[str, str | None]] = {
     "fm-yaml": ("---\nnumber: 1\ntitle: Prüf: stand\ndate: 2026-01-05\n---\n\nText.\n", "title: Prüf: stand"),
     "fm-type": ("---\nnumber: 1\ntitle: T\ndate: 5. Januar\n---\n\nText.\n", "date: 5. Januar"),
+    "fm-header": (
+        '---\nnumber: 1\ntitle: T\nsubject: "Hallo\\r\\nBcc: x@example.org"\ndate: 2026-01-05\n---\n\nText.\n',
+        "subject:",
+    ),
     "fm-missing": ("---\nnumber: 1\ndate: 2026-01-05\n---\n\nText.\n", "---"),
     "fm-unknown": ("---\nnumber: 1\ntitle: T\ndate: 2026-01-05\ntags_: [a]\n---\n\nText.\n", "tags_:"),
     "fm-duplicate": ("---\nnumber: 1\ntitle: T\ntitle: U\ndate: 2026-01-05\n---\n\nText.\n", "title: U"),

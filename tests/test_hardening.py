@@ -5,6 +5,8 @@ Every test here reproduces a defect found on main with tight sizes, so the suite
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -138,3 +140,50 @@ def test_peek_number_reads_only_a_plain_number_line(tmp_path: Path) -> None:
     assert peek_number(path) is None
     path.write_text("Text ohne Kopf\nnumber: 3\n", encoding="utf-8")
     assert peek_number(path) is None
+
+
+# --- Raw HTML nested so deep that MJML's parser overflows its stack -------------------------------
+
+
+def run_cli(project: Path, *args: str) -> subprocess.CompletedProcess:
+    """In a child process: on main this input killed the process with signal 11."""
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", "-C", str(project), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=project,
+    )
+
+
+DEEP = "<div>" * 12000 + "x" + "</div>" * 12000
+
+
+@pytest.mark.parametrize("command", ["build", "check"])
+def test_deep_raw_html_is_a_nesting_error_not_a_segfault(empty_project: Path, command: str) -> None:
+    write(empty_project, "001-tief.md", head() + INTRO + "Davor.\n\n" + DEEP + "\n")
+    result = run_cli(empty_project, command)
+    assert result.returncode == 1, (result.returncode, result.stderr[-2000:])
+    assert "Traceback" not in result.stderr
+    assert_finding(result.stdout + result.stderr, "issues/001-tief.md", 13, "nesting-depth", "HTML")
+
+
+def test_raw_html_nesting_is_counted_across_blocks_and_reports_its_line(empty_project: Path) -> None:
+    from pipeline.build import prepare
+    from pipeline.config import load_config
+    from pipeline.load import read_issue
+
+    body = INTRO + "<div>\n\n" * 60 + "Mitte\n\n" + "<span>" * 60 + "tief" + "</span>" * 60 + "\n\n" + "</div>\n\n" * 60
+    path = write(empty_project, "001-tief.md", head() + body)
+    issue, found = read_issue(path)
+    assert issue is not None, found
+    built = prepare(issue, load_config(empty_project))
+    assert built.email is None
+    deep = [f for f in built.findings if f.rule == "nesting-depth"]
+    assert len(deep) == 1 and deep[0].line == 6 + 4 + 120 + 2 + 1, deep
+
+
+def test_shallow_raw_html_still_builds(empty_project: Path) -> None:
+    write(empty_project, "001-flach.md", head() + INTRO + "<div>" * 40 + "flach" + "</div>" * 40 + "\n")
+    result = krasse(empty_project, "build")
+    assert result.exit_code == 0, result.output
