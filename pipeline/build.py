@@ -6,6 +6,7 @@ One bad issue is reported and skipped; the others are still built (Pelican's rul
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from pipeline.images import copy_images
 from pipeline.load import body_only, duplicate_numbers, issue_paths, peek_number, read_issue
 from pipeline.mail.compose import Email, build_email
 from pipeline.model import Issue
-from pipeline.output import issue_dir, write_atomic
+from pipeline.output import guard, issue_dir, remove_stale_temp, write_atomic
 from pipeline.render import Rendered, render
 
 
@@ -124,25 +125,34 @@ def write_issue(built: Built, config: Config) -> Built:
         "email.mjml": email.mjml,
         "meta.json": meta_json(built.issue, rendered, email, config, built.findings),
     }
+    remove_stale_temp(out)
     for name, content in files.items():
-        if write_atomic(out / name, content):
+        if write_atomic(out / name, content, root=out):
             built.written.append(out / name)
-    images = copy_images(rendered.images, built.issue.path.parent, out)
+    images = copy_images(rendered.images, built.issue.path.parent, out, config.root)
     built.written.extend(images)
-    _remove_stale_images(out / "images", {p.resolve() for p in images}, rendered)
+    _remove_stale_images(out, {out / i.rel for i in rendered.images if i.safe})
     built.out_dir = out
     return built
 
 
-def _remove_stale_images(folder: Path, keep: set[Path], rendered: Rendered) -> None:
+def _remove_stale_images(out: Path, wanted: set[Path]) -> None:
+    """Delete images an earlier build copied that the issue no longer uses.
+
+    Never through a link: a linked `images/` folder is refused by the writer, and a link found
+    inside is removed as a link, so nothing outside `outbox/<issue>/` is ever deleted.
+    """
+    folder = out / "images"
+    guard(out, folder)
     if not folder.is_dir():
         return
-    wanted = {(folder.parent / i.rel).resolve() for i in rendered.images if i.safe} | keep
-    for path in sorted(folder.rglob("*"), reverse=True):
-        if path.is_file() and path.resolve() not in wanted:
-            path.unlink()
-        elif path.is_dir() and not any(path.iterdir()):
-            path.rmdir()
+    for dirpath, dirnames, filenames in os.walk(folder, topdown=False):
+        here = Path(dirpath)
+        for name in [*filenames, *(d for d in dirnames if (here / d).is_symlink())]:
+            if here / name not in wanted:
+                (here / name).unlink()
+        if here != folder and not any(here.iterdir()):
+            here.rmdir()
 
 
 def build_one(issue: Issue, config: Config) -> Built:

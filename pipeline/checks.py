@@ -14,6 +14,7 @@ from markdown_it.token import Token
 
 from pipeline.config import Config
 from pipeline.errors import ERROR, WARNING, Finding, display_path
+from pipeline.images import inspect
 from pipeline.mail.compose import UNSUBSCRIBE, Email
 from pipeline.markdown import MAX_NESTING
 from pipeline.model import Issue
@@ -116,8 +117,8 @@ def rule_images(ctx: Context) -> list[Finding]:
                     ERROR,
                 )
             )
-        elif not (base / image.rel).is_file():
-            found.append(ctx.finding(image.line - 1, "img-missing", f"image {unquote(image.src)} not found", ERROR))
+        elif (problem := inspect(ctx.config.root, base, image.rel)) is not None:
+            found.append(ctx.finding(image.line - 1, problem.rule, problem.message, ERROR))
     return found
 
 
@@ -246,8 +247,9 @@ RULES: dict[str, Callable[[Context], list[Finding]]] = {
 RULE_IDS = [
     "fm-yaml", "fm-header", "fm-type", "fm-missing", "fm-unknown", "fm-duplicate", "file-empty", "file-encoding",
     "file-size", "body-empty", "dup-number", "link-text-empty", "link-text-vague", "http-link",
-    "img-alt", "img-missing", "img-path", "footnote-undefined", "footnote-unused", "setext-heading",
-    "nesting-depth", "tab-indent", "preheader-length", "clip-budget", "clip-split", "unsubscribe-missing",
+    "img-alt", "img-missing", "img-path", "img-type", "img-size", "footnote-undefined", "footnote-unused",
+    "setext-heading", "nesting-depth", "tab-indent", "preheader-length", "clip-budget", "clip-split",
+    "unsubscribe-missing",
 ]  # fmt: skip
 
 

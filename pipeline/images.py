@@ -9,14 +9,21 @@ from __future__ import annotations
 
 import posixpath
 import re
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote
 
 from markdown_it.token import Token
+from PIL import Image
 
 from pipeline.output import write_atomic
+
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+# Raster formats every target inbox shows, by what the file is (Pillow reads the header), never by
+# its name. SVG is not among them: Gmail and Outlook do not show it, and opened on its own it runs scripts.
+FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
 
 _REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.I)
 
@@ -78,15 +85,69 @@ def url_for(src: str, base: str) -> str:
     return f"{base.rstrip('/')}/{quote(rel)}" if base else quote(rel)
 
 
-def copy_images(images: Sequence[LocalImage], source_dir: Path, target_dir: Path) -> list[Path]:
-    """Copy the existing safe images; returns what was written. Missing ones are `check`'s job."""
+def sniff(path: Path) -> str | None:
+    """The image format read from the file's header (PNG, JPEG, GIF, WEBP), or None."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # DecompressionBombWarning: the header is all we read
+            with Image.open(path, formats=list(FORMATS)) as image:
+                return image.format if image.format in FORMATS else None
+    except Exception:  # Pillow raises several kinds for "not an image"; any of them means no
+        return None
+
+
+@dataclass(frozen=True)
+class Problem:
+    rule: str  # img-missing | img-path | img-size | img-type
+    message: str
+
+
+def inspect(root: Path, source_dir: Path, rel: str) -> Problem | None:
+    """Why the image `rel` (below `source_dir`) must not be published, or None when it may.
+
+    It must resolve inside the project, whatever symlinks say; be at most MAX_IMAGE_BYTES (checked
+    before reading); and be a raster image by content.
+    """
+    try:
+        real = (source_dir / rel).resolve(strict=True)
+    except (OSError, RuntimeError):
+        return Problem("img-missing", f"image {rel} not found")
+    if not real.is_relative_to(root.resolve()):
+        return Problem("img-path", f"image {rel} resolves outside the project (a symlink?); copy the file into issues/")
+    try:
+        if not real.is_file():
+            return Problem("img-missing", f"image {rel} is not a file")
+        size = real.stat().st_size
+    except OSError:
+        return Problem("img-missing", f"image {rel} cannot be read")
+    if size > MAX_IMAGE_BYTES:
+        return Problem(
+            "img-size",
+            f"image {rel} is {size / 2**20:,.1f} MiB; the limit is {MAX_IMAGE_BYTES // 2**20} MiB "
+            "(every reader downloads it)",
+        )
+    if sniff(real) is None:
+        return Problem("img-type", f"{rel} is not a PNG, JPEG, GIF or WebP image (SVG is not shown by most inboxes)")
+    return None
+
+
+def read_image(root: Path, source_dir: Path, rel: str) -> bytes | None:
+    """The bytes of a publishable image, None for anything `inspect` refuses."""
+    if inspect(root, source_dir, rel) is not None:
+        return None
+    with (source_dir / rel).resolve(strict=True).open("rb") as handle:
+        return handle.read(MAX_IMAGE_BYTES + 1)[:MAX_IMAGE_BYTES]
+
+
+def copy_images(images: Sequence[LocalImage], source_dir: Path, target_dir: Path, root: Path) -> list[Path]:
+    """Copy the publishable images; returns what was written. Refused and missing ones are `check`'s job."""
     written = []
     for image in images:
         if not image.safe:
             continue
-        src = source_dir / image.rel
-        if src.is_file():
+        data = read_image(root, source_dir, image.rel)
+        if data is not None:
             dest = target_dir / image.rel
-            write_atomic(dest, src.read_bytes())
+            write_atomic(dest, data, root=target_dir)
             written.append(dest)
     return written

@@ -3,14 +3,44 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
+import time
 from pathlib import Path
 
 from pipeline.errors import Finding, PipelineError, display_path
 
 
-def write_atomic(path: Path, data: bytes | str) -> bool:
-    """Write via a temp file and rename; returns False (and writes nothing) if unchanged."""
+def guard(root: Path, path: Path) -> None:
+    """Refuse `path` unless it lies below `root` without passing through a symbolic link.
+
+    A folder inside the output that is a link (`outbox/x/images -> ../../issues/images`) would
+    send writes and deletions elsewhere; `root` itself may be a link, the user chose it.
+    """
+    base, target = os.path.abspath(root), os.path.abspath(path)
+    if os.path.commonpath([base, target]) != base:
+        raise PipelineError(Finding(display_path(path), 0, "output-path", f"refusing to write outside {root}"))
+    current = Path(base)
+    for part in Path(target).relative_to(base).parts:
+        current = current / part
+        if current.is_symlink():
+            raise PipelineError(
+                Finding(
+                    display_path(current),
+                    0,
+                    "output-path",
+                    "is a symbolic link inside the output folder: refusing to write or delete through it; remove it",
+                )
+            )
+
+
+def write_atomic(path: Path, data: bytes | str, root: Path | None = None) -> bool:
+    """Write via a temp file and rename; returns False (and writes nothing) if unchanged.
+
+    With `root`, the folders between it and `path` must not be symbolic links (see `guard`).
+    """
+    if root is not None:
+        guard(root, path.parent)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         if path.read_bytes() == payload:
@@ -47,3 +77,25 @@ def issue_dir(outbox: Path, stem: str) -> Path:
             Finding(f"issues/{stem}.md", 0, "output-path", f"'{stem}' is reserved in outbox/: rename the file")
         )
     return inside(outbox, outbox / stem)
+
+
+_TEMP = re.compile(r"^\..+\.[A-Za-z0-9_]{6,}\.tmp$")  # what write_atomic's mkstemp names look like
+STALE_SECONDS = 60.0  # a live write holds its temp file for milliseconds
+
+
+def remove_stale_temp(root: Path) -> list[Path]:
+    """Delete temp files an interrupted write left below `root` (not following links)."""
+    removed = []
+    if root.is_symlink() or not root.is_dir():
+        return removed
+    cutoff = time.time() - STALE_SECONDS
+    for folder, _, files in os.walk(root):
+        for name in files:
+            path = Path(folder) / name
+            try:
+                if _TEMP.match(name) and not path.is_symlink() and path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed.append(path)
+            except OSError:
+                continue
+    return removed

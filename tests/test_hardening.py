@@ -187,3 +187,176 @@ def test_shallow_raw_html_still_builds(empty_project: Path) -> None:
     write(empty_project, "001-flach.md", head() + INTRO + "<div>" * 40 + "flach" + "</div>" * 40 + "\n")
     result = krasse(empty_project, "build")
     assert result.exit_code == 0, result.output
+
+
+# --- Images: only real raster images from inside the project are published -------------------------
+
+SECRET = "streng-geheimes-passwort-4711"
+
+
+def image_issue(project: Path, src: str) -> Path:
+    return write(project, "001-bild.md", head() + INTRO + f"Vorher.\n\n![Ein Bild]({src})\n")
+
+
+def outputs_contain(folder: Path, needle: bytes) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file() and not p.is_symlink() and needle in p.read_bytes()]
+
+
+@pytest.fixture
+def secret(tmp_path: Path) -> Path:
+    outside = tmp_path / "draussen"
+    outside.mkdir()
+    (outside / "leak.png").write_text(SECRET)
+    (outside / "echt.png").write_bytes((Path(__file__).parent.parent / "issues/images/kurve.png").read_bytes())
+    return outside
+
+
+@pytest.mark.parametrize("how", ["file", "folder", "real-image"])
+def test_symlinked_image_outside_the_project_is_refused(empty_project: Path, secret: Path, how: str) -> None:
+    if how == "file":
+        (empty_project / "issues/images/leak.png").symlink_to(secret / "leak.png")
+        src = "images/leak.png"
+    elif how == "folder":
+        (empty_project / "issues/etclink").symlink_to(secret)
+        src = "etclink/leak.png"
+    else:  # even a real image: nothing outside the project is published
+        (empty_project / "issues/images/echt.png").symlink_to(secret / "echt.png")
+        src = "images/echt.png"
+    image_issue(empty_project, src)
+    check = krasse(empty_project, "check")
+    assert check.exit_code == 1
+    assert_finding(check.output, "issues/001-bild.md", 13, "img-path", "outside the project")
+    krasse(empty_project, "build")
+    krasse(empty_project, "archive")
+    assert not outputs_contain(empty_project / "outbox", SECRET.encode())
+    assert not list((empty_project / "outbox").rglob(Path(src).name))
+
+
+def test_symlink_to_an_image_inside_the_project_is_fine(empty_project: Path) -> None:
+    (empty_project / "issues/images/link.png").symlink_to(empty_project / "issues/images/kurve.png")
+    image_issue(empty_project, "images/link.png")
+    result = krasse(empty_project, "build")
+    assert result.exit_code == 0, result.output
+    assert (empty_project / "outbox/001-bild/images/link.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("060-other.md", b"---\nnumber: 60\ntitle: Geheimer Entwurf\n---\n\nstreng-geheimes-passwort-4711\n"),
+        ("images/fake.png", b"streng-geheimes-passwort-4711 is not a PNG"),
+        (
+            "images/bild.svg",
+            b'<svg xmlns="http://www.w3.org/2000/svg"><script>fetch("/")</script>'
+            b"<text>streng-geheimes-passwort-4711</text></svg>",
+        ),
+    ],
+)
+def test_only_raster_images_are_published(empty_project: Path, name: str, content: bytes) -> None:
+    (empty_project / "issues" / name).write_bytes(content)
+    image_issue(empty_project, name)
+    check = krasse(empty_project, "check")
+    assert check.exit_code == 1
+    assert_finding(check.output, "issues/001-bild.md", 13, "img-type", "PNG")
+    krasse(empty_project, "build")
+    archive = krasse(empty_project, "archive")
+    assert archive.exit_code == 1
+    assert not outputs_contain(empty_project / "outbox", SECRET.encode())
+
+
+def test_huge_image_is_refused_without_reading_it(empty_project: Path) -> None:
+    big = empty_project / "issues/images/riesig.png"
+    with big.open("wb") as handle:
+        handle.write((empty_project / "issues/images/kurve.png").read_bytes())
+        handle.truncate(1 << 30)  # sparse: 1 GiB on paper, nothing on disk
+    image_issue(empty_project, "images/riesig.png")
+    start = time.perf_counter()
+    check = krasse(empty_project, "check")
+    assert time.perf_counter() - start < 10
+    assert_finding(check.output, "issues/001-bild.md", 13, "img-size", "MiB")
+    krasse(empty_project, "build")
+    assert not (empty_project / "outbox/001-bild/images/riesig.png").exists()
+
+
+def test_export_zip_never_holds_a_refused_image(empty_project: Path, secret: Path) -> None:
+    (empty_project / "issues/images/leak.png").symlink_to(secret / "leak.png")
+    path = image_issue(empty_project, "images/leak.png")
+    path.write_text(path.read_text().replace('title: "Test"', 'title: "Test"\nsubject: "Betreff"'))
+    result = krasse(empty_project, "export", "1")
+    assert result.exit_code == 1
+    assert not outputs_contain(empty_project / "outbox", SECRET.encode())
+
+
+# --- Nothing is written or deleted outside outbox/ (or the archive folder), whatever links say ------
+
+
+def image_count(folder: Path) -> int:
+    return len([p for p in folder.iterdir() if p.is_file()])
+
+
+@pytest.mark.parametrize("target", ["sources", "elsewhere"])
+def test_build_never_deletes_through_a_linked_output_folder(project: Path, tmp_path: Path, target: str) -> None:
+    if target == "sources":
+        pointed = project / "issues/images"
+    else:
+        pointed = tmp_path / "fremd"
+        pointed.mkdir()
+        (pointed / "wichtig.txt").write_text("bleibt")
+    before = sorted(p.name for p in pointed.iterdir())
+    out = project / "outbox/043-kurz-und-buendig"
+    out.mkdir(parents=True)
+    (out / "images").symlink_to(pointed)
+    result = krasse(project, "build")
+    assert sorted(p.name for p in pointed.iterdir()) == before
+    assert result.exit_code == 1
+    assert "output-path" in result.output and "symbolic link" in result.output
+
+
+def test_build_writes_no_file_through_a_linked_subfolder(project: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "fremd"
+    elsewhere.mkdir()
+    out = project / "outbox/043-kurz-und-buendig"
+    out.mkdir(parents=True)
+    (out / "images").symlink_to(elsewhere)
+    krasse(project, "build")
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_archive_never_writes_or_deletes_through_a_linked_folder(project: Path, tmp_path: Path) -> None:
+    site = project / "outbox/archive"
+    assert krasse(project, "archive").exit_code == 0
+    elsewhere = tmp_path / "fremd"
+    elsewhere.mkdir()
+    (elsewhere / "wichtig.txt").write_text("bleibt")
+    import shutil
+
+    shutil.rmtree(site / "images")
+    (site / "images").symlink_to(elsewhere)
+    (project / "issues/images/kurve.png").touch()  # the image must be copied again
+    result = krasse(project, "archive")
+    assert result.exit_code == 1 and "symbolic link" in result.output
+    assert [p.name for p in elsewhere.iterdir()] == ["wichtig.txt"]
+
+
+def test_stale_temp_files_are_removed_on_the_next_run(project: Path) -> None:
+    import os
+
+    assert krasse(project, "archive").exit_code == 0
+    site = project / "outbox/archive"
+    stale = site / ".index.html.k3j4h5g6.tmp"
+    stale.write_text("halb")
+    fresh = site / ".feed.xml.a1b2c3d4.tmp"  # someone else's write in progress: keep
+    fresh.write_text("gerade")
+    os.utime(stale, (time.time() - 3600, time.time() - 3600))
+    assert krasse(project, "archive").exit_code == 0
+    assert not stale.exists() and fresh.exists()
+    out = project / "outbox/043-kurz-und-buendig"
+    krasse(project, "build")
+    old = out / ".email.html.x9y8z7w6.tmp"
+    old.write_text("halb")
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    (project / "issues/043-kurz-und-buendig.md").write_text(
+        (project / "issues/043-kurz-und-buendig.md").read_text() + "\nNoch ein Satz.\n"
+    )
+    krasse(project, "build")
+    assert not old.exists()

@@ -23,7 +23,8 @@ from pipeline.archive.search import Postings, SearchDoc, search_index_js
 from pipeline.archive.sources import Entry, Progress, Workers, duplicates, scan
 from pipeline.config import Config
 from pipeline.errors import WARNING, Finding, PipelineError, display_path, has_errors
-from pipeline.output import write_atomic
+from pipeline.images import Problem, inspect, read_image
+from pipeline.output import remove_stale_temp, write_atomic
 
 # Names at the site root that an image path must not take.
 RESERVED = {"index.html", "404.html", "feed.xml", "sitemap.xml", "search-index.js", "search.js", "archive.css", mf.NAME}
@@ -89,6 +90,7 @@ def build_archive(
     except PipelineError as exc:
         return ArchiveResult(out or config.root, exc.findings)
     result = ArchiveResult(target)
+    remove_stale_temp(target)  # left by an archive run that was killed mid-write
     with Workers() as workers:
         _build(config, result, drafts, progress, workers)
     search = result.out / "search-index.js"
@@ -130,7 +132,9 @@ def _build(config: Config, result: ArchiveResult, drafts: bool, progress: Progre
     search = plan.postings.to_json() if plan.search_changed else old.search
     new = mf.Manifest(site_key, plan.outputs, {e.name: e.cached() for e in entries}, images, search, plan.changes)
     try:
-        _write(plan, new, config.issues_dir, result)
+        _write(plan, new, config.root, config.issues_dir, result)
+    except PipelineError as exc:  # a symbolic link inside the site folder
+        result.findings.extend(exc.findings)
     except OSError as exc:
         result.findings.append(Finding(display_path(result.out), 0, "output-write", f"cannot write: {exc}"))
 
@@ -197,9 +201,15 @@ def _images(config: Config, published: list[Entry]) -> tuple[dict[str, list[int]
             if first in RESERVED or first.isdigit():
                 findings.append(Finding(name, 0, "archive-image", f"image path {rel} would overwrite archive pages"))
                 continue
+            problem = inspect(config.root, config.issues_dir, rel)
+            if problem is not None and problem.rule != "img-missing":
+                findings.append(Finding(name, 0, problem.rule, problem.message))  # never published
+                continue
             try:
                 stat = (config.issues_dir / rel).stat()
             except OSError:
+                problem = problem or Problem("img-missing", "")
+            if problem is not None:
                 findings.append(Finding(name, 0, "img-missing", f"image {rel} not found in issues/", WARNING))
                 continue
             images[rel] = [stat.st_size, stat.st_mtime_ns]
@@ -255,7 +265,7 @@ def _aggregates(
         out["404.html"] = render_page(site.layouts, "archive-404.html.j2", context)
 
 
-def _write(plan: Plan, new: mf.Manifest, issues_dir: Path, result: ArchiveResult) -> None:
+def _write(plan: Plan, new: mf.Manifest, root: Path, issues_dir: Path, result: ArchiveResult) -> None:
     """Phase 2. The old manifest goes first, so an interrupted build is redone in full next time."""
     target = result.out
     stale = sorted(set(plan.old.outputs) - set(plan.outputs))
@@ -266,15 +276,18 @@ def _write(plan: Plan, new: mf.Manifest, issues_dir: Path, result: ArchiveResult
     if plan.contents or stale or copies or gone:
         (target / mf.NAME).unlink(missing_ok=True)
     for path, content in sorted(plan.contents.items()):
-        if write_atomic(target / path, content):
+        if write_atomic(target / path, content, root=target):
             result.written.append(target / path)
     for rel in copies:
-        if write_atomic(target / rel, (issues_dir / rel).read_bytes()):
+        data = read_image(root, issues_dir, rel)
+        if data is None:
+            raise OSError(f"image {rel} changed while the archive was built")
+        if write_atomic(target / rel, data, root=target):
             result.written.append(target / rel)
     for rel in stale + gone:
         if _remove(target, rel):
             result.removed.append(target / rel)
-    write_atomic(target / mf.NAME, new.to_json())
+    write_atomic(target / mf.NAME, new.to_json(), root=target)
 
 
 def _remove(target: Path, rel: str) -> bool:

@@ -25,6 +25,7 @@ from pipeline.config import Config
 from pipeline.errors import ERROR, WARNING, Finding, PipelineError, display_path, has_errors, project_relative
 from pipeline.export import services as esp
 from pipeline.export.eml import PLACEHOLDER_TO, Headers, build_eml, parse_recipients
+from pipeline.images import read_image
 from pipeline.model import Issue
 from pipeline.output import inside, issue_dir, write_atomic
 
@@ -175,7 +176,10 @@ def bundle(
     files = {"email.html": html.encode("utf-8"), "email.txt": text.encode("utf-8"), "email.eml": eml}
     for image in built.rendered.images:
         if image.safe and image.rel not in files:
-            files[image.rel] = (issue.path.parent / image.rel).read_bytes()
+            data = read_image(config.root, issue.path.parent, image.rel)
+            if data is None:  # `check` already refused it; never let a refused file into the zip
+                raise PipelineError(Finding(display_path(issue.path), 0, "img-path", f"{image.rel}: not exported"))
+            files[image.rel] = data
     parsed = BytesHeaderParser(policy=default_policy).parsebytes(eml)
     meta = {
         "issue": issue.number,
