@@ -360,3 +360,77 @@ def test_stale_temp_files_are_removed_on_the_next_run(project: Path) -> None:
     )
     krasse(project, "build")
     assert not old.exists()
+
+
+# --- The preview server: raw files cannot run, idle and surplus connections are bounded ------------
+
+
+@pytest.fixture
+def running(project: Path):
+    from pipeline.preview import Preview
+
+    with Preview(project, port=0) as preview:
+        yield preview
+
+
+def test_preview_raw_files_cannot_run_anything(running) -> None:
+    from test_preview_server import _get
+
+    status, headers, body = _get(running, "/issue/041-plattform-daemmerung/files/images/kurve.png")
+    assert status == 200 and body[:4] == b"\x89PNG" and headers["Content-Type"] == "image/png"
+    policy = headers["Content-Security-Policy"]
+    assert "sandbox" in policy and "default-src 'none'" in policy
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert "kurve.png" in headers["Content-Disposition"]
+
+
+def test_preview_never_serves_svg(project: Path) -> None:
+    from test_preview_server import _get
+
+    from pipeline.preview import Preview
+
+    (project / "issues/images/bild.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg"><script>fetch("/")</script></svg>'
+    )
+    image_issue(project, "images/bild.svg")
+    with Preview(project, port=0) as preview:
+        status, _, body = _get(preview, "/issue/001-bild/files/images/bild.svg")
+    assert status == 404 and b"<script>" not in body
+
+
+def test_preview_drops_a_silent_connection(running) -> None:
+    import socket
+
+    running.server.idle_timeout = 0.5
+    with socket.create_connection(running.server.server_address[:2], timeout=5) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\n")  # and then nothing more
+        start = time.monotonic()
+        assert sock.recv(100) == b""  # closed by the server
+        assert time.monotonic() - start < 4
+
+
+def test_preview_caps_open_connections_and_keeps_answering(running) -> None:
+    import socket
+    import threading
+
+    from test_preview_server import _get
+
+    running.server.max_connections = 8
+    before = threading.active_count()
+    socks = [socket.create_connection(running.server.server_address[:2], timeout=5) for _ in range(40)]
+    try:
+        time.sleep(0.5)
+        assert threading.active_count() - before <= 8
+    finally:
+        for sock in socks:
+            sock.close()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            if _get(running, "/")[0] == 200:
+                break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        pytest.fail("the preview stopped answering")
+    assert running.server.request_queue_size >= 128

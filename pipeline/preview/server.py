@@ -12,6 +12,7 @@ import ipaddress
 import json
 import logging
 import socket
+import threading
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +23,7 @@ import jinja2
 from babel.numbers import format_decimal, format_percent
 
 from pipeline.errors import Finding
+from pipeline.images import FORMATS, MAX_IMAGE_BYTES, sniff
 from pipeline.model import german_date
 from pipeline.output import inside
 from pipeline.preview.state import IssueView, PreviewState
@@ -31,15 +33,10 @@ log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
 ASSETS = {"preview.js": "text/javascript; charset=utf-8", "preview.css": "text/css; charset=utf-8"}
-IMAGE_TYPES = {
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".gif": "image/gif",
-    ".webp": "image/webp",
-    ".svg": "image/svg+xml",
-    ".avif": "image/avif",
-}
+# Raw files get a policy that lets nothing run, even if one were opened on its own in a tab.
+FILE_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+IDLE_TIMEOUT = 10.0  # seconds a connection may take to send its request
+MAX_CONNECTIONS = 64  # open connections (event streams included); more are closed at once
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 NOT_FOUND = b"Nicht gefunden.\n"  # German: the author reads it
 KEEPALIVE = 15.0  # seconds between comment lines on an idle event stream (finds closed tabs)
@@ -165,6 +162,7 @@ class PreviewServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # listen backlog: a burst of tabs and assets never waits on the default 5
 
     def __init__(self, address: tuple[str, int], state: PreviewState, *, loopback_only: bool = True):
         if ":" in address[0]:
@@ -173,6 +171,35 @@ class PreviewServer(ThreadingHTTPServer):
         self.state = state
         self.loopback_only = loopback_only
         self.templates = _templates()
+        self.idle_timeout = IDLE_TIMEOUT
+        self.max_connections = MAX_CONNECTIONS
+        self._open = 0
+        self._open_lock = threading.Lock()
+
+    def process_request(self, request, client_address) -> None:
+        """One thread per connection, but never more than `max_connections` at once."""
+        with self._open_lock:
+            full = self._open >= self.max_connections
+            if not full:
+                self._open += 1
+        if full:
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._release()
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        with self._open_lock:
+            self._open -= 1
 
     @property
     def url(self) -> str:
@@ -188,6 +215,10 @@ class PreviewHandler(BaseHTTPRequestHandler):
     server: PreviewServer
     server_version = "krasse-preview"
     sys_version = ""
+
+    def setup(self) -> None:
+        self.timeout = self.server.idle_timeout  # a silent or slow client is dropped, its thread freed
+        super().setup()
 
     def log_message(self, format: str, *args) -> None:
         log.debug("%s " + format, self.address_string(), *args)
@@ -247,14 +278,17 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
     def _file(self, view: IssueView, rel: str) -> None:
         """Only images the issue itself uses, from its own output folder."""
-        kind = IMAGE_TYPES.get(Path(rel).suffix.lower())
-        if rel not in view.images or view.out_dir is None or kind is None:
+        if rel not in view.images or view.out_dir is None:
             return self._not_found()
         try:
-            data = inside(view.out_dir, view.out_dir / rel).read_bytes()
+            path = inside(view.out_dir, view.out_dir / rel)
+            kind = FORMATS.get(sniff(path) or "")  # by content, like the build checked it
+            if kind is None or path.stat().st_size > MAX_IMAGE_BYTES:
+                return self._not_found()
+            data = path.read_bytes()
         except Exception:
             return self._not_found()
-        self._send(HTTPStatus.OK, data, kind)
+        self._send(HTTPStatus.OK, data, kind, filename=Path(rel).name)
 
     def _events(self) -> None:
         """Server-sent events: `hello` with the current epoch, then `reload` on every rebuild."""
@@ -286,7 +320,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
     def _not_found(self) -> None:
         self._send(HTTPStatus.NOT_FOUND, NOT_FOUND, "text/plain; charset=utf-8")
 
-    def _send(self, code: HTTPStatus, body: bytes, kind: str, frame: bool = False) -> None:
+    def _send(self, code: HTTPStatus, body: bytes, kind: str, frame: bool = False, filename: str = "") -> None:
         self.send_response(code)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
@@ -295,6 +329,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.send_header("Referrer-Policy", "no-referrer")
         if frame:
             self.send_header("Content-Security-Policy", "script-src 'none'; object-src 'none'")
+        if filename:
+            self.send_header("Content-Security-Policy", FILE_POLICY)
+            self.send_header("Content-Disposition", f"inline; filename*=UTF-8''{quote(filename)}")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
