@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.budgets import html_budget
 from pipeline.checks import check, check_body
 from pipeline.config import Config
 from pipeline.errors import Finding, PipelineError, absolute, display_path, has_errors, project_relative
@@ -105,7 +106,14 @@ def prepare(issue: Issue, config: Config) -> Built:
     built = Built(issue)
     try:
         built.rendered = render(issue, config["newsletter.base_url"], config["email.preheader_length"])
+        fragments = built.rendered.html
+        too_big = html_budget(sum(map(len, fragments.items)) + sum(map(len, fragments.notes)))
+        if too_big:  # refused before the layout, inlining and minifying would spend seconds on it
+            raise PipelineError(Finding(display_path(issue.path), issue.body_line, "output-size", too_big))
         built.email = build_email(issue, config, built.rendered)
+        if too_big := html_budget(built.email.bytes):  # inlined styles can multiply a table's size
+            built.email = None
+            raise PipelineError(Finding(display_path(issue.path), issue.body_line, "output-size", too_big))
     except PipelineError as exc:
         built.findings.extend(exc.findings)
     if built.rendered is not None:

@@ -248,8 +248,8 @@ RULE_IDS = [
     "fm-yaml", "fm-header", "fm-type", "fm-missing", "fm-unknown", "fm-duplicate", "file-empty", "file-encoding",
     "file-size", "body-empty", "dup-number", "link-text-empty", "link-text-vague", "http-link",
     "img-alt", "img-missing", "img-path", "img-type", "img-size", "footnote-undefined", "footnote-unused",
-    "setext-heading", "nesting-depth", "tab-indent", "preheader-length", "clip-budget", "clip-split",
-    "unsubscribe-missing",
+    "setext-heading", "nesting-depth", "tab-indent", "footnote-budget", "table-budget", "output-size",
+    "preheader-length", "clip-budget", "clip-split", "unsubscribe-missing",
 ]  # fmt: skip
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from pipeline.budgets import body_budget
 from pipeline.errors import Finding, PipelineError, display_path
 from pipeline.images import LocalImage, local_images, url_for
 from pipeline.markdown import MAX_NESTING, Document, Fragments, footnotes_in, parse, render_html
@@ -42,6 +43,9 @@ class Rendered:
 
 def render(issue: Issue, image_base: str, preheader_limit: int = 100) -> Rendered:
     """Raises PipelineError (file:line) for a document no later stage can safely handle."""
+    if (over := body_budget(issue.body)) is not None:
+        line, rule, message = over
+        raise PipelineError(Finding(display_path(issue.path), issue.body_line + line, rule, message))
     doc = parse(issue.body)
     if doc.html_too_deep is not None:
         raise PipelineError(

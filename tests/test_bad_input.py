@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, krasse
 
+from pipeline.load import MAX_BYTES
+
 GOOD_HEAD = (
     '---\nnumber: 1\ntitle: "Test"\ndate: 2026-01-05\n'
     'preheader: "Ein Vorschautext, lang genug für jedes Postfach."\n---\n\n'
@@ -83,26 +85,27 @@ def test_non_utf8_names_the_line(empty_project: Path) -> None:
     assert_finding(result.output, "issues/001-test.md", 12, "file-encoding", "UTF-8", "0xfc")
 
 
-def test_five_megabytes_build_in_reasonable_time(empty_project: Path) -> None:
+def test_largest_allowed_file_builds_in_reasonable_time(empty_project: Path) -> None:
     source = (ROOT / "issues/041-plattform-daemmerung.md").read_text(encoding="utf-8")
     body = re.sub(r"\[\^\d+\]", "", source.split("\n---\n", 2)[2].split("\n[^1]:")[0])
-    copies = 5_000_000 // len(body.encode()) + 1
+    copies = (MAX_BYTES - 1000) // (len(body.encode()) + 7)  # just under the file-size limit
     content = GOOD_HEAD + INTRO + "\n\n---\n\n".join([body] * copies)
-    assert len(content.encode()) > 5_000_000
+    assert MAX_BYTES - 30_000 < len(content.encode()) <= MAX_BYTES
     start = time.perf_counter()
     result = build(empty_project, "001-riesig.md", content)
     seconds = time.perf_counter() - start
     assert result.exit_code == 0, result.output
-    assert seconds < 60, f"5 MB took {seconds:.0f} s"
+    assert seconds < 60, f"{len(content) / 2**20:.1f} MB took {seconds:.0f} s"
     assert_finding(result.output, "issues/001-riesig.md", 2, "clip-budget", "over the budget")
     text = (empty_project / "outbox/001-riesig/email.txt").read_text(encoding="utf-8")
     assert text.count("Gebt ihnen mehr Geld.") == copies  # every copy, every word
 
 
-def test_five_megabytes_split(empty_project: Path) -> None:
+def test_largest_allowed_file_split(empty_project: Path) -> None:
     source = (ROOT / "issues/041-plattform-daemmerung.md").read_text(encoding="utf-8")
     body = re.sub(r"\[\^\d+\]", "", source.split("\n---\n", 2)[2].split("\n[^1]:")[0])
-    content = GOOD_HEAD.replace("date:", "clip: split\ndate:") + INTRO + "\n\n---\n\n".join([body] * 230)
+    copies = (MAX_BYTES - 1000) // (len(body.encode()) + 7)
+    content = GOOD_HEAD.replace("date:", "clip: split\ndate:") + INTRO + "\n\n---\n\n".join([body] * copies)
     start = time.perf_counter()
     result = build(empty_project, "001-riesig.md", content)
     assert result.exit_code == 0 and time.perf_counter() - start < 60

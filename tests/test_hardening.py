@@ -434,3 +434,63 @@ def test_preview_caps_open_connections_and_keeps_answering(running) -> None:
     else:
         pytest.fail("the preview stopped answering")
     assert running.server.request_queue_size >= 128
+
+
+# --- Budgets: far too much work is refused at once, with the line where it starts -----------------
+
+
+def footnotes(count: int) -> str:
+    refs = "".join(f"Satz {i}[^{i}].\n" for i in range(count))
+    return refs + "\n" + "".join(f"[^{i}]: Anmerkung {i}.\n" for i in range(count))
+
+
+def test_too_many_footnotes_are_refused_quickly(empty_project: Path) -> None:
+    from pipeline.budgets import MAX_FOOTNOTES
+
+    write(empty_project, "001-noten.md", head() + INTRO + footnotes(MAX_FOOTNOTES + 1))
+    start = time.perf_counter()
+    result = krasse(empty_project, "check")
+    assert time.perf_counter() - start < 5
+    assert result.exit_code == 1
+    assert_finding(result.output, "issues/001-noten.md", 11 + MAX_FOOTNOTES, "footnote-budget", "1,000")
+
+
+def test_footnotes_within_the_budget_build(empty_project: Path) -> None:
+    write(empty_project, "001-noten.md", head() + INTRO + footnotes(60))
+    result = krasse(empty_project, "check")
+    assert "footnote-budget" not in result.output
+
+
+def test_huge_table_is_refused_quickly(empty_project: Path) -> None:
+    row = "|" + "x|" * 40 + "\n"
+    table = "|" + "a|" * 40 + "\n|" + "-|" * 40 + "\n" + row * 60
+    write(empty_project, "001-tabelle.md", head() + INTRO + table)
+    start = time.perf_counter()
+    result = krasse(empty_project, "build")
+    assert time.perf_counter() - start < 5
+    assert result.exit_code == 1
+    assert_finding(result.output, "issues/001-tabelle.md", 11 + 2000 // 41, "table-budget", "2,000")
+    assert not (empty_project / "outbox/001-tabelle/email.html").exists()
+
+
+def test_output_size_budget(empty_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pipeline.budgets
+
+    monkeypatch.setattr(pipeline.budgets, "MAX_EMAIL_BYTES", 20_000)
+    write(empty_project, "001-lang.md", head() + INTRO + "Ein Satz mit Inhalt, der sich wiederholt. " * 600 + "\n")
+    result = krasse(empty_project, "build")
+    assert result.exit_code == 1
+    assert_finding(result.output, "issues/001-lang.md", 6, "output-size", "20,000")
+    assert not (empty_project / "outbox/001-lang/email.html").exists()
+
+
+def test_oversized_file_is_refused_before_parsing(empty_project: Path) -> None:
+    from pipeline.load import MAX_BYTES
+
+    write(empty_project, "001-riesig.md", head() + INTRO + ("Absatz mit Text. " * 20 + "\n\n") * (MAX_BYTES // 300))
+    assert (empty_project / "issues/001-riesig.md").stat().st_size > MAX_BYTES
+    assert MAX_BYTES <= 1024 * 1024  # about 3 s of building on a quiet machine; more is no email
+    start = time.perf_counter()
+    result = krasse(empty_project, "build")
+    assert time.perf_counter() - start < 5
+    assert "file-size" in result.output
