@@ -494,3 +494,61 @@ def test_oversized_file_is_refused_before_parsing(empty_project: Path) -> None:
     result = krasse(empty_project, "build")
     assert time.perf_counter() - start < 5
     assert "file-size" in result.output
+
+
+# --- watch: the saved issue first, and no file starves the others ----------------------------------
+
+
+def test_watch_shows_the_saved_issue_before_rebuilding_the_rest(project: Path) -> None:
+    from pipeline.preview.builder import Builder
+    from pipeline.preview.state import PreviewState
+    from pipeline.preview.watcher import Batch
+
+    state = PreviewState()
+    builder = Builder(project.resolve(), state)
+    builder.run(Batch(everything=True))
+    published: list[list[str]] = []
+    original = state.publish
+
+    def spy(views, *args, **kwargs):
+        published.append([v.stem for v in views])
+        return original(views, *args, **kwargs)
+
+    state.publish = spy  # type: ignore[method-assign]
+    saved = project.resolve() / "issues/042-der-moment.md"
+    saved.write_text(saved.read_text(encoding="utf-8") + "\nNeu dazu.\n", encoding="utf-8")
+    builder.run(Batch(frozenset({saved}), everything=True))  # e.g. a layout and an issue saved together
+    assert published[0] == ["042-der-moment"]
+    assert sorted(s for group in published for s in group) == sorted(p.stem for p in (project / "issues").glob("*.md"))
+
+
+def test_watch_is_not_starved_by_a_huge_file(project: Path) -> None:
+    from pipeline.load import MAX_BYTES
+    from pipeline.preview.builder import Builder
+    from pipeline.preview.state import PreviewState
+    from pipeline.preview.watcher import Batch
+
+    huge = "Absatz mit etwas Text darin. " * 30 + "\n\n"
+    write(project, "050-riesig.md", head(number="50") + INTRO + huge * (2 * MAX_BYTES // len(huge)))
+    state = PreviewState()
+    start = time.perf_counter()
+    outcomes = Builder(project.resolve(), state).run(Batch(everything=True))
+    assert time.perf_counter() - start < 15  # main: about a minute for this 2 MiB file alone
+    big = next(o for o in outcomes if o.stem == "050-riesig")
+    assert big.errors and big.errors[0].rule == "file-size"
+    assert state.get("043-kurz-und-buendig").html is not None
+
+
+def test_symlinked_issue_is_listed_under_its_own_name(project: Path, tmp_path: Path) -> None:
+    from pipeline.preview.builder import Builder
+    from pipeline.preview.state import PreviewState
+    from pipeline.preview.watcher import Batch
+
+    source = tmp_path / "entwurf-woanders.md"
+    source.write_text(head(number="77") + INTRO + "Verlinkt.\n", encoding="utf-8")
+    (project / "issues/077-verlinkt.md").symlink_to(source)
+    state = PreviewState()
+    Builder(project.resolve(), state).run(Batch(everything=True))
+    assert state.get("077-verlinkt") is not None and state.get("entwurf-woanders") is None
+    assert krasse(project, "build").exit_code == 0
+    assert (project / "outbox/077-verlinkt/email.html").exists()

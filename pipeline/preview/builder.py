@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from pipeline.build import Built, build_one, load_issues
 from pipeline.config import Config, load_config
-from pipeline.errors import Finding, PipelineError, display_path
+from pipeline.errors import Finding, PipelineError, absolute, display_path
 from pipeline.load import issue_paths
 from pipeline.model import Issue
 from pipeline.preview.state import IssueView, PreviewState
@@ -74,6 +74,13 @@ def _view(old: IssueView | None, built: Built, config: Config, ms: float) -> Iss
     )
 
 
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
 class Builder:
     """Turns batches into IssueViews; keeps the last good config for issue-only rebuilds."""
 
@@ -104,27 +111,35 @@ class Builder:
                 self.state.publish([], errors=tuple(exc.findings))
                 return [Outcome("newsletter.toml", 0.0, errors=tuple(exc.findings))]
             paths = issue_paths(self.config.issues_dir)
-            gone = [v.stem for v in self.state.views() if v.path not in {p.resolve() for p in paths}]
+            gone = [v.stem for v in self.state.views() if v.path not in {absolute(p) for p in paths}]
         else:
             paths = sorted(batch.issues)
             gone = []
         config = self.config
-        existing = [p.resolve() for p in paths if p.is_file()]
+        # Absolute, not resolved: a linked `.md` keeps the name the author gave it, as in `build`.
+        existing = [absolute(p) for p in paths if p.is_file()]
         gone += [p.stem for p in paths if not p.is_file()]
         loaded = load_issues(config, existing, drafts=True) if existing else None
         by_path = {i.path: i for i in loaded.issues} if loaded else {}
         load_errors: dict[str, list[Finding]] = {}
         for f in loaded.findings if loaded else []:
             load_errors.setdefault(f.file, []).append(f)
-        views: list[IssueView] = []
         outcomes = [Outcome(stem, 0.0, removed=True) for stem in gone]
-        for path in existing:
-            view, outcome = self._one(path, by_path.get(path), load_errors.get(display_path(path), []), config)
-            views.append(view)
-            outcomes.append(outcome)
         if global_errors is None and all(f.rule == "preview-internal" for f in self.state.errors):
             global_errors = ()  # a rebuild that got this far clears an earlier internal failure
-        self.state.publish(views, removed=gone, errors=global_errors)
+        # The file just saved is what the author looks at: build and show it first, then the rest,
+        # most recently changed first. Budgets keep any one file from taking more than moments.
+        saved = {absolute(p) for p in batch.issues}
+        first = [p for p in existing if p in saved]
+        rest = sorted((p for p in existing if p not in saved), key=_mtime, reverse=True)
+        for group in [g for g in (first, rest) if g] or [[]]:
+            views: list[IssueView] = []
+            for path in group:
+                view, outcome = self._one(path, by_path.get(path), load_errors.get(display_path(path), []), config)
+                views.append(view)
+                outcomes.append(outcome)
+            self.state.publish(views, removed=gone, errors=global_errors)
+            gone, global_errors = [], None
         return outcomes
 
     def _one(self, path: Path, issue: Issue | None, found: list[Finding], config: Config) -> tuple[IssueView, Outcome]:
