@@ -5,6 +5,7 @@ Every test here reproduces a defect found on main with tight sizes, so the suite
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import time
@@ -552,3 +553,64 @@ def test_symlinked_issue_is_listed_under_its_own_name(project: Path, tmp_path: P
     assert state.get("077-verlinkt") is not None and state.get("entwurf-woanders") is None
     assert krasse(project, "build").exit_code == 0
     assert (project / "outbox/077-verlinkt/email.html").exists()
+
+
+# --- archive workers end with the parent ------------------------------------------------------------
+
+
+def children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc to find the workers")
+def test_archive_workers_die_with_a_killed_parent(empty_project: Path) -> None:
+    import os
+    import signal
+
+    from generate import write_corpus
+
+    from pipeline.archive.sources import PARALLEL_MIN
+
+    write_corpus(empty_project / "issues", PARALLEL_MIN * 4, target_bytes=12_000)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "-C", str(empty_project), "archive", "-q"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    workers: set[int] = set()
+    try:
+        deadline = time.monotonic() + 60
+        while not workers and proc.poll() is None and time.monotonic() < deadline:
+            workers = children(proc.pid)
+            time.sleep(0.01)
+        if not workers:
+            pytest.skip("the archive finished before its worker pool could be seen (one core?)")
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 5
+        while workers and time.monotonic() < deadline:
+            workers = {pid for pid in workers if Path(f"/proc/{pid}").exists() and _alive(pid)}
+            time.sleep(0.05)
+        assert not workers, f"workers still running: {workers}"
+    finally:
+        for pid in workers:  # only the ones this test started
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        if proc.poll() is None:
+            proc.kill()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"

@@ -6,9 +6,15 @@ parsed with the project's own reader, so front-matter problems read exactly as i
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import datetime as dt
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -96,10 +102,35 @@ def parse_file(job: tuple[Path, bytes]) -> tuple[Issue | None, list[Finding]]:
     return parse_issue(text, path)
 
 
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: a killed `krasse archive` (even SIGKILL) takes its workers with it.
+
+    Linux sends the signal asked for with prctl when the parent goes; elsewhere (and as a second
+    line) a daemon thread notices that the parent changed and ends the worker.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="watch-parent").start()
+
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
 class Workers:
     """Markdown parsing dominates a full build: spread it over every core when there is enough.
 
     The pool starts on first use with many items (fork: workers inherit the loaded modules).
+    Workers end with the parent, however it ends (see `_die_with_parent`).
     """
 
     def __init__(self) -> None:
@@ -109,7 +140,12 @@ class Workers:
     def map(self, fn: Callable, items: list, progress: Progress | None = None) -> list:
         if len(items) >= PARALLEL_MIN and self.count > 1 and "fork" in multiprocessing.get_all_start_methods():
             if self.pool is None:
-                self.pool = ProcessPoolExecutor(self.count, mp_context=multiprocessing.get_context("fork"))
+                self.pool = ProcessPoolExecutor(
+                    self.count,
+                    mp_context=multiprocessing.get_context("fork"),
+                    initializer=_die_with_parent,
+                    initargs=(os.getpid(),),
+                )
             iterator = self.pool.map(fn, items, chunksize=max(1, min(16, len(items) // (self.count * 8))))
         else:
             iterator = map(fn, items)
