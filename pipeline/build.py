@@ -165,6 +165,11 @@ def _remove_stale_images(out: Path, wanted: set[Path]) -> None:
 
 def build_one(issue: Issue, config: Config) -> Built:
     built = prepare(issue, config)
+    if built.email is not None and not issue.path.exists():
+        # Deleted (or renamed) while it was being built: its output would outlive its source.
+        where = display_path(issue.path)
+        built.findings.append(Finding(where, 0, "file-read", "deleted while it was being built: nothing written"))
+        return built
     if built.email is not None:
         try:
             write_issue(built, config)

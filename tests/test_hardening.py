@@ -614,3 +614,42 @@ def _alive(pid: int) -> bool:
     except (OSError, IndexError):
         return False
     return state != "Z"
+
+
+# --- consistency: deleted while building, odd names ------------------------------------------------
+
+
+def test_file_deleted_while_building_gets_no_output(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pipeline.build
+    from pipeline.config import load_config
+    from pipeline.load import read_issue
+
+    path = project / "issues/043-kurz-und-buendig.md"
+    issue, _ = read_issue(path)
+    real_prepare = pipeline.build.prepare
+
+    def prepare_then_delete(*args, **kwargs):
+        built = real_prepare(*args, **kwargs)
+        path.unlink()  # the author deletes the file while it renders
+        return built
+
+    monkeypatch.setattr(pipeline.build, "prepare", prepare_then_delete)
+    built = pipeline.build.build_one(issue, load_config(project))
+    assert not (project / "outbox/043-kurz-und-buendig").exists()
+    assert any(f.rule == "file-read" and "deleted" in f.message for f in built.findings)
+
+
+def test_backslash_in_a_file_name_is_listed_and_served(project: Path) -> None:
+    from test_preview_server import _get
+
+    from pipeline.preview import Preview
+
+    write(project, "050-a\\b.md", head(number="50") + INTRO + "Schräg.\n")
+    with Preview(project, port=0) as preview:
+        status, _, body = _get(preview, "/")
+        assert status == 200 and "/issue/050-a%5Cb/" in body.decode()
+        status, _, body = _get(preview, "/issue/050-a%5Cb/")
+        assert status == 200 and "<title>" in body.decode() and "Test" in body.decode()
+        status, _, body = _get(preview, "/issue/050-a%5Cb/email.html")
+        assert status == 200 and "Schräg" in body.decode()
+        assert _get(preview, "/issue/050-a%5Cb/files/..%5C..%5Cnewsletter.toml")[0] == 404

@@ -53,10 +53,10 @@ class Route:
 _ISSUE_FILES = {"": "page", "email.html": "email", "email.txt": "text", "status.json": "status"}
 
 
-def _segment(raw: str) -> str | None:
+def _segment(raw: str, separators: str = "/\\") -> str | None:
     """One decoded path segment, or None when it could climb or smuggle a separator."""
     text = unquote(raw, errors="strict") if "%" in raw else raw
-    if text in (".", "..") or any(c in text for c in "/\\\x00"):
+    if text in (".", "..") or any(c in text for c in separators + "\x00"):
         return None
     return text
 
@@ -67,7 +67,10 @@ def route(raw_path: str) -> Route | None:
     if not path.startswith("/") or "\\" in path:
         return None
     try:
-        parts = [_segment(p) for p in path[1:].split("/")]
+        raw_parts = path[1:].split("/")
+        # An issue's stem is only a key of the preview state, never a path: a file named
+        # `a\b.md` is listed on the index, so its page must open too.
+        parts = [_segment(p, "/" if i == 1 and raw_parts[0] == "issue" else "/\\") for i, p in enumerate(raw_parts)]
     except UnicodeDecodeError:
         return None
     if any(p is None for p in parts):
