@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,13 @@ def _string(value: Any) -> str:
 def _nonempty(value: Any) -> str:
     if not _string(value).strip():
         raise Invalid("must not be empty")
+    return value
+
+
+def _one_line(value: Any) -> str:
+    """Text that goes into an email header (`From`): a line break there would start a new header."""
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in _nonempty(value)):
+        raise Invalid("line breaks and control characters cannot go into an email header; write it on one line")
     return value
 
 
@@ -103,14 +111,14 @@ class Option:
 
 # The schema. README.md documents every key (a test holds it to that).
 SCHEMA: dict[str, Option] = {
-    "newsletter.name": Option(_nonempty, required=True, doc="Name shown in header, title and feed."),
+    "newsletter.name": Option(_one_line, required=True, doc="Name shown in header, title and feed."),
     "newsletter.language": Option(_language, "de", doc="Language of the issues (`lang` attribute)."),
     "newsletter.base_url": Option(
         _url, required=True, doc="Public URL of the web archive; issue pages live at `<base_url>/<number>/`."
     ),
     "newsletter.brand_color": Option(_colour, "#c2185b", doc="Accent colour for links, rules and quotes."),
     "newsletter.description": Option(_string, "", doc="One sentence about the newsletter (archive, feed)."),
-    "sender.name": Option(_nonempty, required=True, doc="Display name in `From`."),
+    "sender.name": Option(_one_line, required=True, doc="Display name in `From`."),
     "sender.address": Option(_email, required=True, doc="Address in `From`."),
     "sender.reply_to": Option(_email, doc="Address in `Reply-To`; defaults to `sender.address`."),
     "footer.imprint": Option(

@@ -653,3 +653,18 @@ def test_backslash_in_a_file_name_is_listed_and_served(project: Path) -> None:
         status, _, body = _get(preview, "/issue/050-a%5Cb/email.html")
         assert status == 200 and "Schräg" in body.decode()
         assert _get(preview, "/issue/050-a%5Cb/files/..%5C..%5Cnewsletter.toml")[0] == 404
+
+
+@pytest.mark.parametrize("key", ["sender.name", "newsletter.name"])
+def test_line_breaks_in_header_settings_are_refused(project: Path, key: str) -> None:
+    config = project / "newsletter.toml"
+    text = config.read_text(encoding="utf-8")
+    section, name = key.split(".")
+    lines = text.splitlines()
+    start = lines.index(f"[{section}]")
+    index = next(i for i in range(start, len(lines)) if lines[i].startswith(f"{name} ="))
+    lines[index] = f'{name} = "Redaktion\\r\\nBcc: victim@evil.example"'
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = krasse(project, "check")
+    assert result.exit_code == 1
+    assert_finding(result.output, "newsletter.toml", index + 1, "config-value", "header")
