@@ -19,6 +19,7 @@ from markdown_it.token import Token
 from pipeline.markdown import Document, escape_unknown_tags
 
 WIDTH = 72
+MIN_WIDTH = 20
 LI = "\x01"  # marks list-item blocks until they are joined
 
 
@@ -104,7 +105,8 @@ def inline_text(children: Sequence[Token], links: _Links | None = None, notes: b
 def _wrap(text: str, prefix: str = "", first: str | None = None) -> str:
     lines = []
     for part in text.split("\n"):
-        wrapped = textwrap.wrap(part, WIDTH - len(prefix), break_long_words=False, break_on_hyphens=False) or [""]
+        width = max(MIN_WIDTH, WIDTH - len(prefix))  # 36 nested quotes leave no room: wrap wider instead
+        wrapped = textwrap.wrap(part, width, break_long_words=False, break_on_hyphens=False) or [""]
         lines.extend(wrapped)
     first = prefix if first is None else first
     return "\n".join((first if i == 0 else prefix) + line for i, line in enumerate(lines)).rstrip() + "\n"

@@ -668,3 +668,11 @@ def test_line_breaks_in_header_settings_are_refused(project: Path, key: str) -> 
     result = krasse(project, "check")
     assert result.exit_code == 1
     assert_finding(result.output, "newsletter.toml", index + 1, "config-value", "header")
+
+
+def test_deeply_quoted_text_still_wraps(empty_project: Path) -> None:
+    """Found by the fuzz test: 36 nested quotes left textwrap a width of 0 (ValueError on main)."""
+    write(empty_project, "001-zitate.md", head() + INTRO + "> " * 36 + "ganz tief zitiert\n")
+    result = krasse(empty_project, "build")
+    assert result.exit_code == 0, result.output
+    assert "ganz tief zitiert" in (empty_project / "outbox/001-zitate/email.txt").read_text(encoding="utf-8")
