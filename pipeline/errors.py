@@ -12,6 +12,7 @@ from pathlib import Path
 
 ERROR = "error"
 WARNING = "warning"
+MAX_MESSAGE = 500  # characters
 
 
 @dataclass(frozen=True, order=True)
@@ -21,6 +22,11 @@ class Finding:
     rule: str
     message: str
     severity: str = ERROR
+
+    def __post_init__(self) -> None:
+        # A message quotes the input (a link, a path, a value): hostile input must not make it huge.
+        if len(self.message) > MAX_MESSAGE:
+            object.__setattr__(self, "message", self.message[: MAX_MESSAGE - 1] + "…")
 
     @property
     def is_error(self) -> bool:

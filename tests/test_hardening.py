@@ -160,10 +160,10 @@ def run_cli(project: Path, *args: str) -> subprocess.CompletedProcess:
 DEEP = "<div>" * 12000 + "x" + "</div>" * 12000
 
 
-@pytest.mark.parametrize("command", ["build", "check"])
-def test_deep_raw_html_is_a_nesting_error_not_a_segfault(empty_project: Path, command: str) -> None:
-    write(empty_project, "001-tief.md", head() + INTRO + "Davor.\n\n" + DEEP + "\n")
-    result = run_cli(empty_project, command)
+@pytest.mark.parametrize("command", [["build"], ["check"], ["export", "1"]], ids=["build", "check", "export"])
+def test_deep_raw_html_is_a_nesting_error_not_a_segfault(empty_project: Path, command: list[str]) -> None:
+    write(empty_project, "001-tief.md", head(subject='"Betreff"')[:-1] + INTRO + "Davor.\n\n" + DEEP + "\n")
+    result = run_cli(empty_project, *command)
     assert result.returncode == 1, (result.returncode, result.stderr[-2000:])
     assert "Traceback" not in result.stderr
     assert_finding(result.stdout + result.stderr, "issues/001-tief.md", 13, "nesting-depth", "HTML")
@@ -676,3 +676,10 @@ def test_deeply_quoted_text_still_wraps(empty_project: Path) -> None:
     result = krasse(empty_project, "build")
     assert result.exit_code == 0, result.output
     assert "ganz tief zitiert" in (empty_project / "outbox/001-zitate/email.txt").read_text(encoding="utf-8")
+
+
+def test_a_huge_link_makes_a_short_message(empty_project: Path) -> None:
+    write(empty_project, "001-link.md", head() + INTRO + "[](https://example.org/" + "x" * 100_000 + ")\n")
+    result = krasse(empty_project, "check")
+    message = assert_finding(result.output, "issues/001-link.md", 11, "link-text-empty")
+    assert len(message) <= 500
