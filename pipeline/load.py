@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
 import reprlib
 import unicodedata
@@ -177,10 +178,14 @@ FIELDS: dict[str, tuple[Callable[[Any], Any], bool, str]] = {
 }
 
 
+def too_big(name: str, size: int) -> Finding:
+    return Finding(name, 0, "file-size", f"file is {size:,} bytes; the limit is {MAX_BYTES:,}")
+
+
 def decode(raw: bytes, name: str) -> tuple[str | None, list[Finding]]:
     """UTF-8 (with or without BOM), CRLF or CR line ends; anything else is a clear finding."""
     if len(raw) > MAX_BYTES:
-        return None, [Finding(name, 0, "file-size", f"file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}")]
+        return None, [too_big(name, len(raw))]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -367,7 +372,10 @@ def body_only(path: Path) -> Issue | None:
 def read_issue(path: Path) -> tuple[Issue | None, list[Finding]]:
     name = display_path(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)  # never a 10 GB file whole into memory
+            if len(raw) > MAX_BYTES:
+                return None, [too_big(name, os.fstat(handle.fileno()).st_size)]
     except OSError as exc:
         return None, [Finding(name, 0, "file-read", f"cannot read: {exc.strerror}")]
     text, found = decode(raw, name)

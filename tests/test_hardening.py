@@ -349,6 +349,7 @@ def test_stale_temp_files_are_removed_on_the_next_run(project: Path) -> None:
     fresh = site / ".feed.xml.a1b2c3d4.tmp"  # someone else's write in progress: keep
     fresh.write_text("gerade")
     os.utime(stale, (time.time() - 3600, time.time() - 3600))
+    (site / ".krasse-archive.json").unlink()  # a killed run removed it first, as every writing run does
     assert krasse(project, "archive").exit_code == 0
     assert not stale.exists() and fresh.exists()
     out = project / "outbox/043-kurz-und-buendig"
@@ -683,3 +684,13 @@ def test_a_huge_link_makes_a_short_message(empty_project: Path) -> None:
     result = krasse(empty_project, "check")
     message = assert_finding(result.output, "issues/001-link.md", 11, "link-text-empty")
     assert len(message) <= 500
+
+
+def test_huge_file_is_never_read_whole(empty_project: Path) -> None:
+    path = write(empty_project, "001-riesig.md", head())
+    with path.open("r+b") as handle:
+        handle.truncate(8 << 30)  # sparse: 8 GiB on paper
+    issue, found = read_issue(path)
+    assert issue is None and found[0].rule == "file-size" and "8,589,934,592" in found[0].message
+    result = krasse(empty_project, "archive")
+    assert result.exit_code == 1 and "file-size" in result.output

@@ -90,7 +90,10 @@ def build_archive(
     except PipelineError as exc:
         return ArchiveResult(out or config.root, exc.findings)
     result = ArchiveResult(target)
-    remove_stale_temp(target)  # left by an archive run that was killed mid-write
+    if not (target / mf.NAME).is_file():
+        # Every run that writes removes the manifest first: without one, an earlier run may have
+        # been killed mid-write and left temp files behind. (A no-op run need not walk the site.)
+        remove_stale_temp(target)
     with Workers() as workers:
         _build(config, result, drafts, progress, workers)
     search = result.out / "search-index.js"

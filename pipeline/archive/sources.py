@@ -24,7 +24,7 @@ from pathlib import Path
 from pipeline.archive.manifest import digest
 from pipeline.archive.pages import Summary
 from pipeline.errors import Finding, PipelineError, display_path
-from pipeline.load import decode, issue_paths, parse_issue
+from pipeline.load import MAX_BYTES, decode, issue_paths, parse_issue, too_big
 from pipeline.model import Issue
 
 PARALLEL_MIN = 48  # below this many items a process pool costs more than it saves
@@ -180,6 +180,9 @@ def scan(issues_dir: Path, cache: dict[str, dict], workers: Workers) -> tuple[li
             seen = [stat.st_size, stat.st_mtime_ns]
             if data and data.get("stat") == seen:
                 entries.append(Entry.from_cache(path.name, path, data))
+                continue
+            if stat.st_size > MAX_BYTES:  # refused without reading it
+                findings.append(too_big(display_path(path), stat.st_size))
                 continue
             raw = path.read_bytes()
         except OSError as exc:
