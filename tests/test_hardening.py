@@ -694,3 +694,17 @@ def test_huge_file_is_never_read_whole(empty_project: Path) -> None:
     assert issue is None and found[0].rule == "file-size" and "8,589,934,592" in found[0].message
     result = krasse(empty_project, "archive")
     assert result.exit_code == 1 and "file-size" in result.output
+
+
+def test_preview_names_the_file_with_a_huge_integer(project: Path) -> None:
+    from pipeline.preview.builder import Builder
+    from pipeline.preview.state import PreviewState
+    from pipeline.preview.watcher import Batch
+
+    write(project, "050-gross.md", head(number="9" * 5000) + INTRO + "Text.\n")
+    state = PreviewState()
+    outcomes = Builder(project.resolve(), state).run(Batch(everything=True))
+    assert state.errors == ()  # no project-wide "preview-internal" failure
+    big = next(o for o in outcomes if o.stem == "050-gross")
+    assert big.errors[0].rule == "fm-type" and big.errors[0].file.endswith("issues/050-gross.md")
+    assert state.get("043-kurz-und-buendig").html is not None
