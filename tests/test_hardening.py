@@ -531,7 +531,8 @@ def test_watch_is_not_starved_by_a_huge_file(project: Path) -> None:
     from pipeline.preview.watcher import Batch
 
     huge = "Absatz mit etwas Text darin. " * 30 + "\n\n"
-    write(project, "050-riesig.md", head(number="50") + INTRO + huge * (2 * MAX_BYTES // len(huge)))
+    write(project, "050-riesig.md", head(number="50") + INTRO + huge * (2 * 2**20 // len(huge)))  # 2 MiB
+    assert MAX_BYTES < 2 * 2**20
     state = PreviewState()
     start = time.perf_counter()
     outcomes = Builder(project.resolve(), state).run(Batch(everything=True))
@@ -687,11 +688,21 @@ def test_a_huge_link_makes_a_short_message(empty_project: Path) -> None:
 
 
 def test_huge_file_is_never_read_whole(empty_project: Path) -> None:
+    import tracemalloc
+
+    from pipeline.load import MAX_BYTES
+
     path = write(empty_project, "001-riesig.md", head())
     with path.open("r+b") as handle:
-        handle.truncate(8 << 30)  # sparse: 8 GiB on paper
-    issue, found = read_issue(path)
-    assert issue is None and found[0].rule == "file-size" and "8,589,934,592" in found[0].message
+        handle.truncate(8 * MAX_BYTES)  # sparse: nothing on disk
+    tracemalloc.start()
+    try:
+        issue, found = read_issue(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert issue is None and found[0].rule == "file-size" and f"{8 * MAX_BYTES:,}" in found[0].message
+    assert peak < 2 * MAX_BYTES
     result = krasse(empty_project, "archive")
     assert result.exit_code == 1 and "file-size" in result.output
 
