@@ -13,7 +13,7 @@ from urllib.parse import unquote
 from markdown_it.token import Token
 
 from pipeline.config import Config
-from pipeline.errors import ERROR, WARNING, Finding, display_path
+from pipeline.errors import ERROR, WARNING, Finding, PipelineError, display_path
 from pipeline.images import inspect
 from pipeline.mail.compose import UNSUBSCRIBE, Email
 from pipeline.markdown import MAX_NESTING
@@ -259,7 +259,11 @@ BODY_ONLY = ("links", "images", "footnotes", "headings", "tab-indent", "nesting"
 
 def check_body(issue: Issue, config: Config) -> list[Finding]:
     """Body checks of an issue whose front matter failed: one error must not hide the others."""
-    ctx = Context(issue, render(issue, config["newsletter.base_url"]), config)
+    try:
+        rendered = render(issue, config["newsletter.base_url"])
+    except PipelineError as exc:  # over a budget, or raw HTML nested too deep
+        return exc.findings
+    ctx = Context(issue, rendered, config)
     found = [f for key in BODY_ONLY for f in RULES[key](ctx)]
     return sorted(set(found), key=lambda f: (f.file, f.line, f.rule, f.message))
 

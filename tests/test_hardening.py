@@ -72,9 +72,15 @@ def test_building_one_issue_never_parses_the_others(empty_project: Path, monkeyp
         return real(text, path)
 
     monkeypatch.setattr(pipeline.load, "parse_issue", spy)
+    from pipeline.build import load_issues
+    from pipeline.config import load_config
+
+    loaded = load_issues(load_config(empty_project), [empty_project / "issues/002-gut.md"])
+    assert parsed == ["002-gut.md"]
+    assert [i.stem for i in loaded.issues] == ["002-gut"] and loaded.findings == []
+    monkeypatch.undo()
     result = krasse(empty_project, "build", str(empty_project / "issues/002-gut.md"))
     assert result.exit_code == 0, result.output
-    assert parsed == ["002-gut.md"]
     assert "001-bombe" not in result.output  # only the issue asked for is reported
 
 
@@ -730,3 +736,11 @@ def test_preview_names_the_file_with_a_huge_integer(project: Path) -> None:
     big = next(o for o in outcomes if o.stem == "050-gross")
     assert big.errors[0].rule == "fm-type" and big.errors[0].file.endswith("issues/050-gross.md")
     assert state.get("043-kurz-und-buendig").html is not None
+
+
+def test_budgets_hold_when_the_front_matter_is_broken_too(empty_project: Path) -> None:
+    """`check` still reads the body of a file whose front matter fails: the budgets apply there too."""
+    write(empty_project, "001-kaputt.md", "---\nnumber: 1\ntitle: Teil 2: Kaputt\n---\n\n" + DEEP + "\n")
+    result = krasse(empty_project, "check")
+    assert result.exit_code == 1
+    assert "fm-yaml" in result.output and "nesting-depth" in result.output
