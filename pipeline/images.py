@@ -102,11 +102,12 @@ class Problem:
     message: str
 
 
-def inspect(root: Path, source_dir: Path, rel: str) -> Problem | None:
+def inspect(root: Path, source_dir: Path, rel: str, content: bool = True) -> Problem | None:
     """Why the image `rel` (below `source_dir`) must not be published, or None when it may.
 
     It must resolve inside the project, whatever symlinks say; be at most MAX_IMAGE_BYTES (checked
-    before reading); and be a raster image by content.
+    before reading); and be a raster image by content (skipped with `content=False`, for a file
+    already checked and unchanged since).
     """
     try:
         real = (source_dir / rel).resolve(strict=True)
@@ -126,7 +127,7 @@ def inspect(root: Path, source_dir: Path, rel: str) -> Problem | None:
             f"image {rel} is {size / 2**20:,.1f} MiB; the limit is {MAX_IMAGE_BYTES // 2**20} MiB "
             "(every reader downloads it)",
         )
-    if sniff(real) is None:
+    if content and sniff(real) is None:
         return Problem("img-type", f"{rel} is not a PNG, JPEG, GIF or WebP image (SVG is not shown by most inboxes)")
     return None
 

@@ -744,3 +744,19 @@ def test_budgets_hold_when_the_front_matter_is_broken_too(empty_project: Path) -
     result = krasse(empty_project, "check")
     assert result.exit_code == 1
     assert "fm-yaml" in result.output and "nesting-depth" in result.output
+
+
+def test_archive_checks_an_image_again_once_it_changed(empty_project: Path, secret: Path) -> None:
+    image = empty_project / "issues/images/bild.png"
+    image.write_bytes((empty_project / "issues/images/kurve.png").read_bytes())
+    image_issue(empty_project, "images/bild.png")
+    assert krasse(empty_project, "archive").exit_code == 0
+    assert krasse(empty_project, "archive").exit_code == 0  # unchanged: not sniffed again, still fine
+    image.write_text(SECRET)
+    result = krasse(empty_project, "archive")
+    assert result.exit_code == 1 and "img-type" in result.output
+    image.unlink()
+    image.symlink_to(secret / "echt.png")
+    result = krasse(empty_project, "archive")
+    assert result.exit_code == 1 and "img-path" in result.output
+    assert not outputs_contain(empty_project / "outbox", SECRET.encode())

@@ -23,7 +23,7 @@ from pipeline.archive.search import Postings, SearchDoc, search_index_js
 from pipeline.archive.sources import Entry, Progress, Workers, duplicates, scan
 from pipeline.config import Config
 from pipeline.errors import WARNING, Finding, PipelineError, display_path, has_errors
-from pipeline.images import Problem, inspect, read_image
+from pipeline.images import inspect, read_image
 from pipeline.output import remove_stale_temp, write_atomic
 
 # Names at the site root that an image path must not take.
@@ -121,7 +121,7 @@ def _build(config: Config, result: ArchiveResult, drafts: bool, progress: Progre
     result.findings += found
     for entry in entries:
         entry.date_de = entry.date_de or site.date_de(entry.date)
-    images, found = _images(config, published)
+    images, found = _images(config, published, old.images if old.site == site_key else {})
     result.findings += found
     if has_errors(result.findings):
         return
@@ -193,8 +193,15 @@ def _issue_pages(
     return len(jobs), findings
 
 
-def _images(config: Config, published: list[Entry]) -> tuple[dict[str, list[int]], list[Finding]]:
-    """Images the published issues use: rel → [size, mtime_ns]; missing ones are warned about."""
+def _images(
+    config: Config, published: list[Entry], known: dict[str, list[int]]
+) -> tuple[dict[str, list[int]], list[Finding]]:
+    """Images the published issues use: rel → [size, mtime_ns]; missing ones are warned about,
+    refused ones (outside the project, not a raster image, too big) are errors.
+
+    Where and how big is checked on every run; the content type only when the file changed since
+    the last build (`known`), so a no-op rebuild of a site with many images stays fast.
+    """
     images: dict[str, list[int]] = {}
     findings = []
     for entry in published:
@@ -204,18 +211,18 @@ def _images(config: Config, published: list[Entry]) -> tuple[dict[str, list[int]
             if first in RESERVED or first.isdigit():
                 findings.append(Finding(name, 0, "archive-image", f"image path {rel} would overwrite archive pages"))
                 continue
-            problem = inspect(config.root, config.issues_dir, rel)
-            if problem is not None and problem.rule != "img-missing":
-                findings.append(Finding(name, 0, problem.rule, problem.message))  # never published
-                continue
             try:
                 stat = (config.issues_dir / rel).stat()
+                seen = [stat.st_size, stat.st_mtime_ns]
             except OSError:
-                problem = problem or Problem("img-missing", "")
-            if problem is not None:
+                seen = []
+            problem = inspect(config.root, config.issues_dir, rel, content=known.get(rel) != seen)
+            if problem is not None and problem.rule == "img-missing":
                 findings.append(Finding(name, 0, "img-missing", f"image {rel} not found in issues/", WARNING))
-                continue
-            images[rel] = [stat.st_size, stat.st_mtime_ns]
+            elif problem is not None:
+                findings.append(Finding(name, 0, problem.rule, problem.message))  # never published
+            else:
+                images[rel] = seen
     return images, findings
 
 
