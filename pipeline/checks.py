@@ -250,6 +250,8 @@ RULE_IDS = [
     "img-alt", "img-missing", "img-path", "img-type", "img-size", "footnote-undefined", "footnote-unused",
     "setext-heading", "nesting-depth", "tab-indent", "footnote-budget", "table-budget", "output-size",
     "preheader-length", "clip-budget", "clip-split", "unsubscribe-missing",
+    # send safety (issue 8)
+    "fm-unclosed",
 ]  # fmt: skip
 
 

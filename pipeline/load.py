@@ -273,6 +273,13 @@ def _node_lines(node: yaml.Node | None, name: str, offset: int) -> tuple[dict[st
     return lines, found
 
 
+def _unclosed(name: str, text: str) -> Finding:
+    """The front matter never ends: say where it opened and how to close it."""
+    dots = next((n for n, line in enumerate(text.split("\n"), 1) if line.rstrip() == "..."), 0)
+    hint = f" (line {dots} ends it with YAML's '...'; use '---' instead)" if dots else ""
+    return Finding(name, 1, "fm-unclosed", f"front matter opened here is never closed: end it with a '---' line{hint}")
+
+
 def parse_issue(text: str, path: Path) -> tuple[Issue | None, list[Finding]]:
     """Split and validate; returns the issue (None when unusable) and every problem found."""
     name = display_path(path)
@@ -282,7 +289,10 @@ def parse_issue(text: str, path: Path) -> tuple[Issue | None, list[Finding]]:
         return None, [
             Finding(name, 1, "fm-missing", "no front matter: start the file with a '---' line, number, title, date")
         ]
-    fm, body = _HANDLER.split(text)
+    try:
+        fm, body = _HANDLER.split(text)
+    except ValueError:  # python-frontmatter unpacks three parts; an unclosed block has two
+        return None, [_unclosed(name, text)]
     body_line = text[: len(text) - len(body)].count("\n") + 1
     offset = 1  # PyYAML counts from 0; the block starts with the newline after the first ---
     try:
