@@ -72,6 +72,7 @@ class Built:
     out_dir: Path | None = None
     written: list[Path] = field(default_factory=list)
     seconds: float = 0.0
+    kept: Path | None = None  # an error stopped the write: this earlier good output stays as it was
 
     @property
     def ok(self) -> bool:
@@ -164,11 +165,21 @@ def _remove_stale_images(out: Path, wanted: set[Path]) -> None:
 
 
 def build_one(issue: Issue, config: Config) -> Built:
+    """Prepare and write one issue. An issue with an error writes nothing: a broken email must never
+    replace a good one, so the previous output stays byte for byte (`kept` says where it is)."""
     built = prepare(issue, config)
     if built.email is not None and not issue.path.exists():
         # Deleted (or renamed) while it was being built: its output would outlive its source.
         where = display_path(issue.path)
         built.findings.append(Finding(where, 0, "file-read", "deleted while it was being built: nothing written"))
+        return built
+    if has_errors(built.findings):
+        try:
+            previous = issue_dir(config.outbox, issue.stem)
+        except PipelineError:
+            previous = None
+        if previous is not None and (previous / "email.html").is_file():
+            built.kept = previous
         return built
     if built.email is not None:
         try:

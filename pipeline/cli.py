@@ -124,6 +124,9 @@ def build(ctx: click.Context, paths: tuple[str, ...], drafts: bool, quiet: bool,
         if not built.ok:
             summary.failed.append(issue.stem)
             results.append({"issue": issue.stem, "ok": False})
+            if text and built.kept is not None:
+                where = escape(f"outbox/{issue.stem}/")
+                err_console.print(f"[red]{escape(issue.stem)}: not written; kept the last good build in {where}[/red]")
             continue
         assert built.email is not None
         summary.done += 1

@@ -67,3 +67,31 @@ def test_unclosed_front_matter_names_the_dots(empty_project: Path) -> None:
     (empty_project / "issues/096-x.md").write_text(UNCLOSED[1], encoding="utf-8")
     result = krasse(empty_project, "check")
     assert "line 5 ends it with YAML's '...'" in result.output
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("](images/diagramm.png)", "](images/fehlt.png)"),  # a missing image
+        ("versprochen ist versprochen.", "versprochen ist versprochen.[^fehlt]"),  # an undefined footnote
+    ],
+)
+def test_a_body_error_keeps_the_last_good_build(project: Path, old: str, new: str) -> None:
+    assert krasse(project, "build").exit_code == 0
+    out = project / "outbox/043-kurz-und-buendig"
+    before = snapshot(out)
+    assert "images/diagramm.png" in before
+    path = project / "issues/043-kurz-und-buendig.md"
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    result = krasse(project, "build")
+    assert result.exit_code == 1
+    assert "kept the last good build" in result.output
+    assert snapshot(out) == before  # byte for byte, the image included
+    assert (project / "outbox/041-plattform-daemmerung/email.html").is_file()
+
+
+def test_an_issue_with_an_error_and_no_earlier_build_writes_nothing(empty_project: Path) -> None:
+    write(empty_project, "001-probe.md", "Ein Bild: ![Kurve](images/fehlt.png)\n")
+    result = krasse(empty_project, "build")
+    assert result.exit_code == 1
+    assert not (empty_project / "outbox/001-probe").exists()
