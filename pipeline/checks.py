@@ -25,6 +25,8 @@ VAGUE_LINK_TEXT = {
     "mehr", "weiter", "weiterlesen", "click here", "here", "this", "read more", "more",
 }  # fmt: skip
 _UNDEFINED_REF = re.compile(r"\[\^([^\]\s]+)\]")
+# `[^7 und weiter`, `[^8: Definition ohne Klammer`: a reference or definition whose `]` is missing.
+_UNCLOSED_REF = re.compile(r"\[\^([^\]\s]*)(?=\s|$)")
 
 
 @dataclass
@@ -131,6 +133,16 @@ def rule_footnotes(ctx: Context) -> list[Finding]:
                 found.append(
                     ctx.finding(
                         line, "footnote-undefined", f"footnote [^{m.group(1)}] is used but never defined", ERROR
+                    )
+                )
+            for m in _UNCLOSED_REF.finditer(tok.content):
+                found.append(
+                    ctx.finding(
+                        line,
+                        "footnote-unclosed",
+                        f"footnote '[^{m.group(1)}' has no closing ']': write [^{m.group(1).rstrip(':') or 'name'}] "
+                        "(and [^name]: for its definition); as it is, the reader sees the brackets",
+                        ERROR,
                     )
                 )
     data = ctx.rendered.doc.env.get("footnotes", {})
@@ -251,7 +263,7 @@ RULE_IDS = [
     "setext-heading", "nesting-depth", "tab-indent", "footnote-budget", "table-budget", "output-size",
     "preheader-length", "clip-budget", "clip-split", "unsubscribe-missing",
     # send safety (issue 8)
-    "fm-unclosed",
+    "fm-unclosed", "footnote-unclosed",
 ]  # fmt: skip
 
 

@@ -12,7 +12,7 @@ import pytest
 from conftest import krasse
 
 # Rule ids whose tests live here (test_checks.py makes sure every rule id has one).
-RULES_TESTED = {"fm-unclosed"}
+RULES_TESTED = {"fm-unclosed", "footnote-unclosed"}
 
 HEAD = (
     '---\nnumber: {n}\ntitle: "Probe"\nsubject: "Probe {n}"\ndate: 2026-02-02\n'
@@ -95,3 +95,16 @@ def test_an_issue_with_an_error_and_no_earlier_build_writes_nothing(empty_projec
     result = krasse(empty_project, "build")
     assert result.exit_code == 1
     assert not (empty_project / "outbox/001-probe").exists()
+
+
+def test_unclosed_footnote_references_are_errors_with_their_line(empty_project: Path) -> None:
+    body = "Einleitung mit Text.\n\n---\n\nEine Fußnote[^7 und weiter im Satz.\n\n[^8: Definition ohne Klammer\n"
+    path = write(empty_project, "001-probe.md", body)
+    result = krasse(empty_project, "check", "--format", "json")
+    found = [f for f in json.loads(result.stdout) if f["rule"] == "footnote-unclosed"]
+    lines = path.read_text(encoding="utf-8").split("\n")
+    assert sorted(lines[f["line"] - 1] for f in found) == [
+        "Eine Fußnote[^7 und weiter im Satz.",
+        "[^8: Definition ohne Klammer",
+    ]
+    assert result.exit_code == 1
