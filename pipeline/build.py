@@ -18,7 +18,8 @@ from pipeline.config import Config
 from pipeline.errors import Finding, PipelineError, absolute, display_path, has_errors, project_relative
 from pipeline.images import copy_images
 from pipeline.load import body_only, duplicate_numbers, issue_paths, peek_number, read_issue
-from pipeline.mail.compose import Email, build_email
+from pipeline.mail.compose import OUTBOX, Email, build_email
+from pipeline.mail.gate import check_html
 from pipeline.model import Issue
 from pipeline.output import guard, issue_dir, remove_stale_temp, write_atomic
 from pipeline.render import Rendered, render
@@ -115,6 +116,8 @@ def prepare(issue: Issue, config: Config) -> Built:
         if too_big := html_budget(built.email.bytes):  # inlined styles can multiply a table's size
             built.email = None
             raise PipelineError(Finding(display_path(issue.path), issue.body_line, "output-size", too_big))
+        # The final gate on the bytes outbox/ and the preview would get.
+        built.findings.extend(check_html(built.email.html, OUTBOX, issue, config.layouts_dir / "email.mjml.j2"))
     except PipelineError as exc:
         built.findings.extend(exc.findings)
     if built.rendered is not None:

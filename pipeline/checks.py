@@ -15,7 +15,7 @@ from markdown_it.token import Token
 from pipeline.config import Config
 from pipeline.errors import ERROR, WARNING, Finding, PipelineError, display_path
 from pipeline.images import inspect
-from pipeline.mail.compose import UNSUBSCRIBE, Email
+from pipeline.mail.compose import Email
 from pipeline.markdown import MAX_NESTING
 from pipeline.model import Issue
 from pipeline.render import Rendered, render
@@ -231,18 +231,18 @@ def rule_preheader(ctx: Context) -> list[Finding]:
 def rule_email(ctx: Context) -> list[Finding]:
     if ctx.email is None:
         return []
-    found = list(ctx.email.findings)
-    if UNSUBSCRIBE not in ctx.email.html:
-        found.append(
-            Finding(
-                "layouts/email.mjml.j2",
-                0,
-                "unsubscribe-missing",
-                f"the email has no {UNSUBSCRIBE} link: every newsletter needs one",
-                ERROR,
-            )
-        )
-    return found
+    return list(ctx.email.findings)  # the final gate (mail/gate.py) judges links and unsubscribe
+
+
+def rule_typed_merge_tags(ctx: Context) -> list[Finding]:
+    """Typed merge-tag syntax the configured service (export.esp) would evaluate in the text part."""
+    from pipeline.export import services
+
+    try:
+        profile = services.choose(services.load_profiles(ctx.config.root), ctx.config["export.esp"])
+    except PipelineError:
+        return []  # a broken esp.toml or an unknown export.esp is reported by export itself
+    return services.typed_syntax(ctx.issue, profile)
 
 
 RULES: dict[str, Callable[[Context], list[Finding]]] = {
@@ -254,6 +254,7 @@ RULES: dict[str, Callable[[Context], list[Finding]]] = {
     "nesting": rule_nesting,
     "preheader": rule_preheader,
     "email": rule_email,
+    "typed-merge-tags": rule_typed_merge_tags,
 }
 
 RULE_IDS = [
@@ -263,7 +264,8 @@ RULE_IDS = [
     "setext-heading", "nesting-depth", "tab-indent", "footnote-budget", "table-budget", "output-size",
     "preheader-length", "clip-budget", "clip-split", "unsubscribe-missing",
     # send safety (issue 8)
-    "fm-unclosed", "footnote-unclosed",
+    "fm-unclosed", "footnote-unclosed", "gate-link", "gate-image", "placeholder-unresolved",
+    "placeholder-lost", "merge-tag-typed",
 ]  # fmt: skip
 
 

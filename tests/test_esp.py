@@ -9,11 +9,13 @@ import pytest
 
 from pipeline.errors import PipelineError
 from pipeline.export import services as esp
+from pipeline.mail.placeholders import TOKENS, fill_html, fill_text, unresolved
 
 ARCHIVE = "https://krasse-links.example/archiv/41/"
+# What the transforms hand over: the layout's placeholders as tokens.
 HTML = (
-    '<p>Hallo {{first_name}},</p><a href="{{web_url}}" title="Web">Im Browser</a> · '
-    '<a href="{{unsubscribe_url}}" style="color:#555;">Abmelden</a>'
+    f'<p>Hallo {TOKENS["first_name"]},</p><a href="{TOKENS["web"]}" title="Web">Im Browser</a> · '
+    f'<a href="{TOKENS["unsubscribe"]}" style="color:#555;">Abmelden</a>'
 )
 
 # Expected tags per built-in profile, as checked with the services' documentation (see README).
@@ -70,32 +72,32 @@ def test_builtin_profiles_are_the_documented_ones(profiles):
 def test_tags_land_intact_in_attributes_and_text(profiles, key):
     profile = profiles[key]
     unsub, web, first = EXPECTED[key]
-    out = esp.map_html(HTML, esp.tags(profile, ARCHIVE, hosted_copy=True))
+    out = fill_html(HTML, esp.values(profile, ARCHIVE, hosted_copy=True))
     page = parse(out)
     assert page.attrs[1]["href"] == (web or ARCHIVE)
     assert page.attrs[2]["href"] == unsub
     assert page.attrs[2]["style"] == "color:#555;"
     assert page.text.startswith(f"Hallo {first},")
-    assert esp.leftovers(out, profile) == []
+    assert unresolved(out, (unsub, web, first)) == []
 
 
 def test_web_link_is_the_archive_unless_the_hosted_copy_is_asked_for(profiles):
     mailchimp = profiles["mailchimp"]
-    assert esp.tags(mailchimp, ARCHIVE, hosted_copy=False)["{{web_url}}"] == ARCHIVE
-    assert esp.tags(mailchimp, ARCHIVE, hosted_copy=True)["{{web_url}}"] == "*|ARCHIVE|*"
-    assert esp.tags(profiles["kit"], ARCHIVE, hosted_copy=True)["{{web_url}}"] == ARCHIVE
+    assert esp.values(mailchimp, ARCHIVE, hosted_copy=False)["web"] == ARCHIVE
+    assert esp.values(mailchimp, ARCHIVE, hosted_copy=True)["web"] == "*|ARCHIVE|*"
+    assert esp.values(profiles["kit"], ARCHIVE, hosted_copy=True)["web"] == ARCHIVE
 
 
 def test_quotes_in_a_tag_switch_the_attribute_quotes(profiles):
-    html = '<a title="Hallo {{first_name}}" href={{unsubscribe_url}}>x</a>'
-    out = esp.map_html(html, esp.tags(profiles["mailjet"], ARCHIVE, hosted_copy=False))
+    html = f'<a title="Hallo {TOKENS["first_name"]}" href={TOKENS["unsubscribe"]}>x</a>'
+    out = fill_html(html, esp.values(profiles["mailjet"], ARCHIVE, hosted_copy=False))
     assert out == """<a title='Hallo [[data:firstname:""]]' href="[[UNSUB_LINK_DE]]">x</a>"""
     attrs = parse(out).attrs[0]
     assert attrs == {"title": 'Hallo [[data:firstname:""]]', "href": "[[UNSUB_LINK_DE]]"}
 
 
 def test_generic_keeps_neutral_placeholders_but_links_the_archive(profiles):
-    out = esp.map_html(HTML, esp.tags(profiles["generic"], ARCHIVE, hosted_copy=False))
+    out = fill_html(HTML, esp.values(profiles["generic"], ARCHIVE, hosted_copy=False))
     assert 'href="{{unsubscribe_url}}"' in out and "Hallo {{first_name}}," in out
     assert f'href="{ARCHIVE}"' in out
 
@@ -103,9 +105,10 @@ def test_generic_keeps_neutral_placeholders_but_links_the_archive(profiles):
 def test_mapping_is_one_pass_and_text_is_plain(profiles):
     # A tag that looks like another placeholder is not mapped a second time.
     odd = esp.Profile(key="odd", name="Odd", unsubscribe="{{web_url}}", web="", first_name="")
-    out = esp.map_text("Abmelden: {{unsubscribe_url}}\nWeb: {{web_url}}", esp.tags(odd, ARCHIVE, False))
+    marked = f"Abmelden: {TOKENS['unsubscribe']}\nWeb: {TOKENS['web']}"
+    out = fill_text(marked, esp.values(odd, ARCHIVE, False))
     assert out == f"Abmelden: {{{{web_url}}}}\nWeb: {ARCHIVE}"
-    assert esp.leftovers(out, odd) == []
+    assert unresolved(out, [odd.unsubscribe]) == []
 
 
 def test_user_profiles_add_and_override_key_by_key(profiles, tmp_path):
@@ -118,7 +121,7 @@ def test_user_profiles_add_and_override_key_by_key(profiles, tmp_path):
     assert merged["mailchimp"].hosted_copy is True
     assert merged["mailchimp"].unsubscribe == "*|UNSUB|*"  # untouched keys stay
     assert merged["hauspost"] == esp.Profile(
-        key="hauspost", name="Hauspost", unsubscribe='{% unsubscribe "de" %}', web="{% web %}"
+        key="hauspost", name="Hauspost", unsubscribe='{% unsubscribe "de" %}', web="{% web %}", live=(r"\{%",)
     )
     assert profiles["mailchimp"].hosted_copy is False  # the built-ins are not changed in place
 

@@ -86,9 +86,14 @@ def test_every_profile_gives_a_complete_bundle(project, esp):
     if esp != "generic":
         assert not NEUTRAL.search(html) and not NEUTRAL.search(text)
 
+    # The .eml is sent as is: its unsubscribe link is filled from the config, never a service's tag.
     msg = email.message_from_bytes((out / "email.eml").read_bytes(), policy=default)
-    assert msg.get_body(("html",)).get_content().replace("\r\n", "\n") == html
-    assert msg.get_body(("plain",)).get_content().replace("\r\n", "\n") == text
+    mailto = "mailto:post@krasse-links.example?subject=unsubscribe"
+    eml_html = msg.get_body(("html",)).get_content().replace("\r\n", "\n")
+    assert eml_html == html.replace(f'href="{UNSUBSCRIBE[esp]}"', f'href="{mailto}"')
+    assert msg.get_body(("plain",)).get_content().replace("\r\n", "\n") == text.replace(
+        f"Abmelden: {UNSUBSCRIBE[esp]}", f"Abmelden: {mailto}"
+    )
     assert msg["To"] == "Leserin <leserin@example.invalid>"
     assert msg["Subject"] == "Krasse Links No. 41: Plattform-Dämmerung"
 
@@ -112,10 +117,8 @@ def test_every_profile_gives_a_complete_bundle(project, esp):
 
 def test_layout_placeholders_and_hosted_copy(project):
     layout = project / "layouts/email.mjml.j2"
-    edit(
-        layout, "<p>{{ imprint }}</p>", "<p><a href=\"{{ '{{web_url}}' }}\">Gehostete Kopie</a></p><p>{{ imprint }}</p>"
-    )
-    edit(layout, "<mj-divider />\n", "<mj-divider />\n<mj-text><p>Hallo {{ '{{first_name}}' }},</p></mj-text>\n")
+    edit(layout, "<p>{{ imprint }}</p>", '<p><a href="{{ web_url }}">Gehostete Kopie</a></p><p>{{ imprint }}</p>')
+    edit(layout, "<mj-divider />\n", "<mj-divider />\n<mj-text><p>Hallo {{ first_name }},</p></mj-text>\n")
 
     assert krasse(project, "export", "41", "--esp", "mailchimp").exit_code == 0
     html = (folder(project, "mailchimp") / "email.html").read_text("utf-8")

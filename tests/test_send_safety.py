@@ -6,13 +6,21 @@ Each test reproduces a defect found on the old main through the real CLI (issue 
 from __future__ import annotations
 
 import json
+import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from conftest import krasse
+from test_export import UNSUBSCRIBE, edit, links
+
+from pipeline.export.services import load_profiles
 
 # Rule ids whose tests live here (test_checks.py makes sure every rule id has one).
-RULES_TESTED = {"fm-unclosed", "footnote-unclosed"}
+RULES_TESTED = {
+    "fm-unclosed", "footnote-unclosed", "gate-link", "gate-image", "placeholder-unresolved", "placeholder-lost",
+    "merge-tag-typed",
+}  # fmt: skip
 
 HEAD = (
     '---\nnumber: {n}\ntitle: "Probe"\nsubject: "Probe {n}"\ndate: 2026-02-02\n'
@@ -108,3 +116,174 @@ def test_unclosed_footnote_references_are_errors_with_their_line(empty_project: 
         "[^8: Definition ohne Klammer",
     ]
     assert result.exit_code == 1
+
+
+# --- links and placeholders ----------------------------------------------------------------------
+
+FOOTER_WEB = '<a href="{{ web_url }}" style="color:#5c5850;">Im Browser lesen</a>'
+
+
+class Visible(HTMLParser):
+    """The text a reader sees (character references decoded), without head, styles and comments."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        self._skip += tag in ("style", "title", "head")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._skip -= tag in ("style", "title", "head")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def visible(html: str) -> str:
+    parser = Visible()
+    parser.feed(html)
+    return "".join(parser.parts)
+
+
+def test_a_query_after_the_web_url_leaves_a_working_unsubscribe_link(project: Path) -> None:
+    layout = project / "layouts/email.mjml.j2"
+    edit(layout, FOOTER_WEB, FOOTER_WEB.replace("{{ web_url }}", "{{ web_url }}?utm_source=newsletter"))
+    result = krasse(project, "export", "43", "--esp", "mailchimp")
+    assert result.exit_code == 0, result.output
+    html = (project / "outbox/043-kurz-und-buendig/export/mailchimp/email.html").read_text("utf-8")
+    found = links(html)
+    assert found["Abmelden"] == "*|UNSUB|*"
+    assert found["Im Browser lesen"] == "https://krasse-links.example/archiv/43/?utm_source=newsletter"
+    # With the hosted copy the web link would be `*|ARCHIVE|*?utm_source=…`: not one known tag, refused.
+    before = snapshot(project / "outbox/043-kurz-und-buendig/export")
+    result = krasse(project, "export", "43", "--esp", "mailchimp", "--hosted-copy")
+    assert result.exit_code == 1
+    line = (
+        layout.read_text("utf-8")
+        .split("\n")
+        .index(next(x for x in layout.read_text("utf-8").split("\n") if "utm_source" in x))
+    )
+    assert f"layouts/email.mjml.j2:{line + 1}: error [gate-link]" in result.output
+    assert snapshot(project / "outbox/043-kurz-und-buendig/export") == before
+
+
+def test_a_broken_unsubscribe_href_fails_build_check_and_export(project: Path) -> None:
+    assert krasse(project, "build").exit_code == 0
+    before = snapshot(project / "outbox/043-kurz-und-buendig")
+    layout = project / "layouts/email.mjml.j2"
+    edit(layout, 'href="{{ unsubscribe_url }}"', 'href="{{ unsubscribe_url }}&amp;liste=1"')
+    for args in (("check",), ("build",), ("export", "43")):
+        result = krasse(project, *args)
+        assert result.exit_code == 1, args
+        assert "error [unsubscribe-missing]" in result.output and "error [gate-link]" in result.output
+    assert snapshot(project / "outbox/043-kurz-und-buendig") == before
+    assert not (project / "outbox/043-kurz-und-buendig/export").exists()
+
+
+def test_literal_placeholder_text_in_a_layout_is_unresolved(project: Path) -> None:
+    edit(project / "layouts/email.mjml.j2", "<p>{{ imprint }}</p>", "<p>{{ '{{web_url}}' }} {{ imprint }}</p>")
+    result = krasse(project, "check")
+    assert "layouts/email.mjml.j2: error [placeholder-unresolved] {{web_url}} written as literal" in result.output
+    assert result.exit_code == 1
+
+
+def test_links_the_reader_cannot_follow_are_refused_with_the_issue_line(empty_project: Path) -> None:
+    body = "Einleitung mit Text.\n\n---\n\nEin [relativer Verweis](seite.html) und ein [Sprung](#nirgends).\n"
+    path = write(empty_project, "001-probe.md", body)
+    result = krasse(empty_project, "check", "--format", "json")
+    found = [f for f in json.loads(result.stdout) if f["rule"] == "gate-link"]
+    assert {f["message"].split("'")[1] for f in found} == {"seite.html", "#nirgends"}
+    line = path.read_text("utf-8").split("\n").index("Ein [relativer Verweis](seite.html) und ein [Sprung](#nirgends).")
+    assert {f["line"] for f in found} == {line + 1}
+    assert result.exit_code == 1
+
+
+def test_in_mail_anchors_may_be_ids_or_a_names(project: Path) -> None:
+    from pipeline.mail.gate import Target, check_html
+
+    target = Target("test", "{{unsubscribe_url}}")
+    html = '<a name="fn1"></a><p id="x">x</p><a href="#fn1">1</a><a href="#x">x</a><a href="{{unsubscribe_url}}">Ab</a>'
+    assert check_html(html, target) == []
+    assert [f.rule for f in check_html(html.replace('name="fn1"', ""), target)] == ["gate-link"]
+    bad_image = html + '<img src="bilder/x.png" alt="x">'
+    assert [f.rule for f in check_html(bad_image, target)] == ["gate-image"]
+
+
+def test_a_transform_that_drops_a_placeholder_stops_the_build(project: Path, monkeypatch) -> None:
+    from pipeline.mail import compose, placeholders
+
+    real = compose.run_steps
+
+    def lossy(text, steps, timings=None):
+        return real(text, steps, timings).replace(placeholders.TOKENS["web"], "https://example.org/", 1)
+
+    monkeypatch.setattr(compose, "run_steps", lossy)
+    result = krasse(project, "check")
+    assert "layouts/email.mjml.j2: error [placeholder-lost]" in result.output and "web_url 1→0" in result.output
+    assert result.exit_code == 1
+
+
+TYPED = [
+    "{{first_name}}",
+    "{{unsubscribe_url}}",
+    "{{ web_url }}",
+    "*|FNAME|*",
+    "[unsubscribe]",
+    "[Name,fallback=du]",
+    "{$url}",
+    "[[PERMALINK]]",
+    "%%{ mirror }%%",
+    "{% if subscriber %}",
+]
+TYPED_BODY = (
+    "Einleitung über Vorlagen.\n\n---\n\n"
+    + "\n\n".join(f"Wer `{t}` in eine Vorlage schreibt, bekommt etwas anderes zu sehen." for t in TYPED)
+    + "\n\nUnd ohne Code: {{first_name}} sowie [unsubscribe] und [[PERMALINK]] und {$url} bleiben Text.\n"
+)
+
+
+@pytest.mark.parametrize("esp", sorted(UNSUBSCRIBE))
+def test_typed_merge_tags_reach_the_reader_as_typed(empty_project: Path, esp: str) -> None:
+    write(empty_project, "001-vorlagen.md", TYPED_BODY)
+    result = krasse(empty_project, "export", "1", "--esp", esp, "--force")
+    assert result.exit_code == 0, result.output
+    out = empty_project / f"outbox/001-vorlagen/export/{esp}"
+    html = (out / "email.html").read_text("utf-8")
+    seen = visible(html)
+    for typed in TYPED:
+        assert typed in seen, (esp, typed)
+    assert "{{first_name}} sowie [unsubscribe] und [[PERMALINK]] und {$url} bleiben Text." in seen
+    profile = load_profiles(empty_project)[esp]
+    live = re.compile("|".join(profile.live))
+    own = [tag for tag in (profile.unsubscribe, profile.web, profile.first_name) if tag]
+    raw = html
+    for tag in own:
+        raw = raw.replace(tag, "")
+    assert not live.search(raw), (esp, live.search(raw))  # nothing the service would evaluate but its own tags
+    assert links(html)["Abmelden"] == UNSUBSCRIBE[esp]
+    text = (out / "email.txt").read_text("utf-8")
+    if profile.string_literals:
+        assert '{{ "{{" }}first_name}}' in text and not re.search(r"(?<!\")\{\{first_name", text)
+    else:
+        assert "{{first_name}} sowie [unsubscribe]" in text  # as typed; export needed --force
+        assert "merge-tag-typed" in result.output
+
+
+def test_typed_merge_tags_without_an_escape_are_refused_and_checked(empty_project: Path) -> None:
+    path = write(empty_project, "001-vorlagen.md", TYPED_BODY)
+    result = krasse(empty_project, "export", "1", "--esp", "mailchimp")
+    assert result.exit_code == 1
+    line = (
+        path.read_text("utf-8")
+        .split("\n")
+        .index(f"Wer `{TYPED[3]}` in eine Vorlage schreibt, bekommt etwas anderes zu sehen.")
+    )
+    assert f"001-vorlagen.md:{line + 1}: error [merge-tag-typed] Mailchimp would fill in" in result.output
+    assert not (empty_project / "outbox/001-vorlagen/export").exists()
+    result = krasse(empty_project, "check")  # export.esp is generic: {{first_name}} is its tag
+    assert "warning [merge-tag-typed] Generic (neutral placeholders) would fill in '{{first_name}}" in result.output
+    assert result.exit_code == 0
+    assert krasse(empty_project, "export", "1", "--esp", "listmonk").exit_code == 0  # Go templates: escaped

@@ -26,6 +26,9 @@ from pipeline.errors import ERROR, WARNING, Finding, PipelineError, display_path
 from pipeline.export import services as esp
 from pipeline.export.eml import PLACEHOLDER_TO, Headers, build_eml, parse_recipients
 from pipeline.images import read_image
+from pipeline.mail import placeholders
+from pipeline.mail.compose import Email
+from pipeline.mail.gate import Target, check_html
 from pipeline.model import Issue
 from pipeline.output import inside, issue_dir, write_atomic
 
@@ -108,9 +111,9 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def mapping_warnings(html: str, profile: esp.Profile, hosted_copy: bool, name: str) -> list[Finding]:
+def mapping_warnings(marked_html: str, profile: esp.Profile, hosted_copy: bool, name: str) -> list[Finding]:
     """What the author should know about how the placeholders were mapped."""
-    used = esp.used(html)
+    used = placeholders.used(marked_html)
     found = []
     if hosted_copy and not profile.web:
         found.append(
@@ -143,6 +146,30 @@ def mapping_warnings(html: str, profile: esp.Profile, hosted_copy: bool, name: s
     return found
 
 
+def for_service(email: Email, profile: esp.Profile, values: dict[str, str]) -> tuple[str, str, list[str]]:
+    """HTML and text for one service: typed merge-tag syntax escaped, then the layout's placeholders
+    filled. Also returns the typed syntax the text part had to keep as it was (no escape there)."""
+    html = placeholders.escape_html(email.marked_html, placeholders.live_pattern(profile.live))
+    text, kept = placeholders.escape_text(
+        email.marked_text, placeholders.live_pattern(profile.live, neutral=False), profile.string_literals
+    )
+    return placeholders.fill_html(html, values), placeholders.fill_text(text, values), kept
+
+
+def eml_values(config: Config, web_url: str) -> dict[str, str]:
+    """The .eml is sent as is, so nothing in it may wait for a service: the unsubscribe link is
+    footer.unsubscribe_url, else a mailto: to the sender (as in List-Unsubscribe); no first name."""
+    unsubscribe = config["footer.unsubscribe_url"] or f"mailto:{config['sender.address']}?subject=unsubscribe"
+    return {"unsubscribe": unsubscribe, "web": web_url, "first_name": ""}
+
+
+def final_gate(html: str, target: Target, issue: Issue, config: Config) -> None:
+    """Raise with every reason this HTML must not be written or sent."""
+    found = check_html(html, target, issue, config.layouts_dir / "email.mjml.j2")
+    if has_errors(found):
+        raise PipelineError([f for f in found if f.is_error])
+
+
 def bundle(
     built: Built, config: Config, profile: esp.Profile, to: str, hosted_copy: bool, warnings: list[Finding]
 ) -> dict[str, bytes]:
@@ -150,18 +177,17 @@ def bundle(
     assert built.email is not None and built.rendered is not None
     issue, email = built.issue, built.email
     web_url = config.issue_url(issue.number)
-    tags = esp.tags(profile, web_url, hosted_copy)
-    html = esp.map_html(email.neutral_html, tags)
-    text = esp.map_text(email.neutral_text, tags)
-    if not profile.generic and (left := esp.leftovers(html + text, profile)):
-        raise PipelineError(
-            Finding(
-                "layouts/email.mjml.j2",
-                0,
-                "esp-placeholder",
-                f"placeholder(s) {', '.join(left)} have no {profile.name} tag",
-            )
-        )
+    values = esp.values(profile, web_url, hosted_copy)
+    html, text, _ = for_service(email, profile, values)
+    final_gate(
+        html, Target(f"the {profile.name} export", values["unsubscribe"], frozenset({values["web"]})), issue, config
+    )
+    sendable = eml_values(config, web_url)
+    eml_html = placeholders.fill_html(
+        placeholders.escape_html(email.marked_html, placeholders.live_pattern(())), sendable
+    )
+    eml_text = placeholders.fill_text(email.marked_text, sendable)
+    final_gate(eml_html, Target("email.eml", sendable["unsubscribe"]), issue, config)
     headers = Headers(
         subject=issue.meta.subject,
         from_name=config["sender.name"],
@@ -172,7 +198,7 @@ def bundle(
         id_prefix=f"{_slug(config['newsletter.name'])}-{issue.number}",
         unsubscribe_url=config["footer.unsubscribe_url"],
     )
-    eml = build_eml(headers, text, html)
+    eml = build_eml(headers, eml_text, eml_html)
     files = {"email.html": html.encode("utf-8"), "email.txt": text.encode("utf-8"), "email.eml": eml}
     for image in built.rendered.images:
         if image.safe and image.rel not in files:
@@ -328,12 +354,15 @@ def export_issue(
     profile = esp.choose(profiles, esp_name or config["export.esp"], "--esp" if esp_name else "newsletter.toml")
     issue = find_issue(config, target)
     built = gate(issue, config, drafts)
+    typed = esp.typed_syntax(issue, profile, WARNING if force else ERROR)
+    if has_errors(typed):
+        raise PipelineError(typed)
     recipients = to or config["export.to"] or PLACEHOLDER_TO
     parse_recipients(recipients, "--to" if to else "newsletter.toml")
     hosted = profile.hosted_copy if hosted_copy is None else hosted_copy
     assert built.email is not None
-    warnings = [f for f in built.findings if not f.is_error]
-    warnings += mapping_warnings(built.email.neutral_html, profile, hosted, display_path(issue.path))
+    warnings = [f for f in built.findings if not f.is_error and f.rule != "merge-tag-typed"] + typed
+    warnings += mapping_warnings(built.email.marked_html, profile, hosted, display_path(issue.path))
     warnings = [replace(f, severity=WARNING) for f in warnings]
     try:
         files = bundle(built, config, profile, recipients, hosted, warnings)

@@ -14,16 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config import load_toml, toml_line
-from pipeline.errors import Finding, PipelineError, display_path
+from pipeline.errors import WARNING, Finding, PipelineError, display_path
+from pipeline.mail.placeholders import live_pattern
+from pipeline.model import Issue
 
 BUILTIN = Path(__file__).with_name("services.toml")
 USER_FILE = "esp.toml"
 
-# The neutral placeholders the layouts may use. Exactly these spellings: `{{ unsubscribe_url }}`
-# (with spaces) is Kit's and Buttondown's real tag and must not be mistaken for ours.
-PLACEHOLDERS = {"unsubscribe": "{{unsubscribe_url}}", "web": "{{web_url}}", "first_name": "{{first_name}}"}
-_NEUTRAL = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS.values()))
-_BY_TEXT = {text: key for key, text in PLACEHOLDERS.items()}
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 
 
@@ -37,6 +34,8 @@ class Profile:
     hosted_copy: bool = False
     import_: str = ""
     source: str = ""
+    live: tuple[str, ...] = ()  # regexes: the template syntax the service evaluates (escaped in our HTML)
+    string_literals: bool = False  # `{{ "{{" }}` prints `{{`: how typed syntax is escaped in the text part
 
     @property
     def generic(self) -> bool:
@@ -44,7 +43,8 @@ class Profile:
 
 
 _FIELDS = {"name": "name", "unsubscribe": "unsubscribe", "web": "web", "first_name": "first_name",
-           "hosted_copy": "hosted_copy", "import": "import_", "source": "source"}  # fmt: skip
+           "hosted_copy": "hosted_copy", "import": "import_", "source": "source", "live": "live",
+           "string_literals": "string_literals"}  # fmt: skip
 _REQUIRED = ("name", "unsubscribe")
 _TAGS = ("unsubscribe", "web", "first_name")
 
@@ -55,6 +55,17 @@ def _check_tag(value: str) -> str | None:
         return "must not contain <, > or line breaks"
     if '"' in value and "'" in value:
         return "must not contain both kinds of quote (it could not sit in an HTML attribute)"
+    return None
+
+
+def _check_live(value: Any) -> str | None:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        return "expected a list of regular expressions in quotes, like ['\\{\\{', '\\{%']"
+    for pattern in value:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            return f"{pattern!r} is not a regular expression: {exc}"
     return None
 
 
@@ -89,7 +100,12 @@ def parse_profiles(text: str, path: Path, base: dict[str, Profile] | None = None
                 hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(_FIELDS)})"
                 problems.append(Finding(name, where, "esp-key", f"{key}.{field}: unknown key{hint}"))
                 continue
-            if field == "hosted_copy":
+            if field == "live":
+                if why := _check_live(value):
+                    problems.append(Finding(name, where, "esp-value", f"{key}.{field}: {why}"))
+                    continue
+                value = tuple(value)
+            elif field in ("hosted_copy", "string_literals"):
                 if not isinstance(value, bool):
                     problems.append(Finding(name, where, "esp-value", f"{key}.{field}: expected true or false"))
                     continue
@@ -111,6 +127,9 @@ def parse_profiles(text: str, path: Path, base: dict[str, Profile] | None = None
                 )
             )
             continue
+        if "live" not in values:  # a new profile without `live`: its own tags' openings, like `{{` or `*|`
+            tags = (values.get(t, "") for t in _TAGS)
+            values["live"] = tuple(sorted({re.escape(tag[:2]) for tag in tags if len(tag) >= 2}))
         profiles[key] = Profile(**values)
     if problems:
         raise PipelineError(problems)
@@ -135,8 +154,8 @@ def load_profiles(root: Path) -> dict[str, Profile]:
 
 def choose(profiles: dict[str, Profile], key: str, asked_in: str = "--esp") -> Profile:
     """The profile named `key`; `asked_in` says where the name came from, for the message."""
-    if key in profiles:
-        return profiles[key]
+    if key.lower() in profiles:  # `--esp Mailchimp` is meant as mailchimp
+        return profiles[key.lower()]
     close = difflib.get_close_matches(key, profiles, n=1)
     hint = f"did you mean '{close[0]}'? " if close else ""
     raise PipelineError(
@@ -149,51 +168,48 @@ def choose(profiles: dict[str, Profile], key: str, asked_in: str = "--esp") -> P
     )
 
 
-def tags(profile: Profile, web_url: str, hosted_copy: bool) -> dict[str, str]:
-    """What replaces each placeholder. The web link is the archive page unless the hosted copy is asked
+def values(profile: Profile, web_url: str, hosted_copy: bool) -> dict[str, str]:
+    """What fills each placeholder. The web link is the archive page unless the hosted copy is asked
     for and the service has one; the archive is also the fallback, so no placeholder is left dead."""
     return {
-        PLACEHOLDERS["unsubscribe"]: profile.unsubscribe,
-        PLACEHOLDERS["web"]: profile.web if hosted_copy and profile.web else web_url,
-        PLACEHOLDERS["first_name"]: profile.first_name,
+        "unsubscribe": profile.unsubscribe,
+        "web": profile.web if hosted_copy and profile.web else web_url,
+        "first_name": profile.first_name,
     }
 
 
-def map_text(text: str, mapping: dict[str, str]) -> str:
-    """Plain text: one pass, so a tag is never mapped twice."""
-    return _NEUTRAL.sub(lambda m: mapping[m.group(0)], text)
-
-
-_TAG = re.compile(r"<[A-Za-z][^>]*>")
-_ATTR = re.compile(r"""(\s[^\s"'=<>/]+\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""")
-
-
-def _attribute(m: re.Match, mapping: dict[str, str]) -> str:
-    raw = next(v for v in m.group(2, 3, 4) if v is not None)
-    if not _NEUTRAL.search(raw):
-        return m.group(0)
-    value = map_text(raw, mapping)
-    quote = '"' if '"' not in value else "'"  # parse_profiles refuses tags with both quotes
-    return f"{m.group(1)}{quote}{value}{quote}"
-
-
-def map_html(html: str, mapping: dict[str, str]) -> str:
-    """HTML: inside tags every attribute value is re-quoted so the tag fits; text between tags as is."""
-    out, last = [], 0
-    for tag in _TAG.finditer(html):
-        out.append(map_text(html[last : tag.start()], mapping))
-        out.append(_ATTR.sub(lambda m: _attribute(m, mapping), tag.group(0)))
-        last = tag.end()
-    out.append(map_text(html[last:], mapping))
-    return "".join(out)
-
-
-def leftovers(text: str, profile: Profile) -> list[str]:
-    """Neutral placeholders still in a mapped text that are not the service's own tag (should be none)."""
-    own = {getattr(profile, key) for key in _TAGS}
-    return sorted({m.group(0) for m in _NEUTRAL.finditer(text) if m.group(0) not in own})
-
-
-def used(text: str) -> set[str]:
-    """Which placeholder kinds (unsubscribe, web, first_name) a layout's output uses."""
-    return {_BY_TEXT[m.group(0)] for m in _NEUTRAL.finditer(text)}
+def typed_syntax(issue: Issue, profile: Profile, severity: str = WARNING) -> list[Finding]:
+    """Merge-tag syntax the author typed that `profile` would evaluate in the plain-text part or the
+    subject, where no escape exists: the reader would get something other than what was typed."""
+    live = live_pattern(profile.live, neutral=False)
+    name = display_path(issue.path)
+    hint = "reword it, or export with --force to send it as typed"
+    found = []
+    for key in ("subject", "title"):
+        if m := live.search(getattr(issue.meta, key)):
+            where = issue.line_of(key) if key in issue.meta_lines else issue.line_of("title")
+            found.append(
+                Finding(
+                    name,
+                    where,
+                    "merge-tag-typed",
+                    f"{profile.name} would fill in {m.group(0)!r} in the {key} (a subject has no escape): {hint}",
+                    severity,
+                )
+            )
+    if profile.string_literals:
+        return found  # the text part is escaped with the service's own string literals
+    for n, line in enumerate(issue.body.split("\n")):
+        if m := live.search(line):
+            snippet = line[m.start() : m.start() + 24].strip()
+            found.append(
+                Finding(
+                    name,
+                    issue.body_line + n,
+                    "merge-tag-typed",
+                    f"{profile.name} would fill in {snippet!r} in email.txt, which has no escape for it "
+                    f"(email.html is escaped): {hint}",
+                    severity,
+                )
+            )
+    return sorted(set(found))

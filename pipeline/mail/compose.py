@@ -8,23 +8,25 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from pipeline.config import Config
 from pipeline.errors import WARNING, Finding, PipelineError, display_path
+from pipeline.mail import placeholders
+from pipeline.mail.gate import Target
 from pipeline.mail.mjml import MjmlError
+from pipeline.mail.placeholders import NEUTRAL, PlaceholderLost
 from pipeline.mail.steps import email_steps, run_steps
 from pipeline.model import Issue, german_date
 from pipeline.render import Rendered
 
-UNSUBSCRIBE = "{{unsubscribe_url}}"  # neutral placeholder; export maps it to each service's tag
-# The footer's web-version link. Filled with the archive page for outbox/ and the preview; export
-# maps it to the archive page or, when asked, to the service's hosted copy.
-WEB_URL = "{{web_url}}"
+UNSUBSCRIBE = NEUTRAL["unsubscribe"]  # outbox/ keeps it; export maps it to each service's tag
+# outbox/ and the preview: the web-version link is the archive page, the other placeholders stay neutral.
+OUTBOX = Target("outbox", unsubscribe=UNSUBSCRIBE, tags=frozenset({NEUTRAL["first_name"]}))
 
 
 @lru_cache(maxsize=8)
@@ -67,22 +69,35 @@ def _lighten(hex_colour: str) -> str:
 
 @dataclass
 class Email:
-    neutral_html: str  # with the neutral placeholders, for export
-    mjml: str
-    neutral_text: str
+    """The rendered email with the layout's placeholders as tokens (see placeholders.py): each target
+    (outbox/, a service's export, the .eml) fills them its own way."""
+
+    marked_html: str
+    marked_mjml: str
+    marked_text: str
     web_url: str
     items_sent: int  # how many items the HTML carries (all, unless split)
     findings: list[Finding] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
+    def outbox_values(self) -> dict[str, str]:
+        return {"unsubscribe": UNSUBSCRIBE, "web": self.web_url, "first_name": NEUTRAL["first_name"]}
+
+    @cached_property
     def html(self) -> str:
-        """The email as built: the web-version link points at the issue's archive page."""
-        return self.neutral_html.replace(WEB_URL, self.web_url)
+        """The email as built: the web-version link points at the issue's archive page, the other
+        placeholders are neutral, and typed neutral spellings are escaped."""
+        escaped = placeholders.escape_html(self.marked_html, placeholders.live_pattern(()))
+        return placeholders.fill_html(escaped, self.outbox_values)
+
+    @cached_property
+    def text(self) -> str:
+        return placeholders.fill_text(self.marked_text, self.outbox_values)
 
     @property
-    def text(self) -> str:
-        return self.neutral_text.replace(WEB_URL, self.web_url)
+    def mjml(self) -> str:
+        return placeholders.fill_text(self.marked_mjml, NEUTRAL)  # the layout's output, as written
 
     @property
     def bytes(self) -> int:
@@ -115,9 +130,8 @@ def _context(issue: Issue, config: Config, rendered: Rendered, count: int, text:
         "preheader_filler": _filler(rendered.preheader),
         "items": items if text else [Markup(i) for i in items[:count]],
         "notes": (rendered.text.notes_text() if text else Markup(rendered.html.notes_html(notes_count))),
-        "web_url": WEB_URL,
+        **placeholders.layout_values(),  # unsubscribe_url, web_url, first_name
         "continue_url": web_url if split and not text else "",
-        "unsubscribe_url": UNSUBSCRIBE,
         "imprint": config["footer.imprint"],
     }
 
@@ -130,6 +144,23 @@ def _css(env: jinja2.Environment, config: Config) -> tuple[str, str]:
     return css, re.sub(r"/\*.*?\*/", "", dark, flags=re.S).strip()
 
 
+def _no_literals(output: str, context: dict, layout: str) -> None:
+    """The layout itself must not write a neutral placeholder as text: only its variables are filled."""
+    author = [*context["items"], context["notes"], context["preheader"], context["imprint"], context["issue"].title]
+    author += [context["issue"].subject, context["newsletter"]["name"]]
+    values = {str(v) for v in author} | {str(escape(v)) for v in author}
+    if left := placeholders.layout_literals(output, values):
+        raise PipelineError(
+            Finding(
+                f"layouts/{layout}",
+                0,
+                "placeholder-unresolved",
+                f"{', '.join(left)} written as literal text: nothing fills it; write the variable "
+                "({{ unsubscribe_url }}, {{ web_url }}, {{ first_name }}) instead",
+            )
+        )
+
+
 def render_email(issue: Issue, config: Config, rendered: Rendered, count: int | None = None) -> Email:
     """One full render with the first `count` items (all by default)."""
     env = environment(config.layouts_dir)
@@ -140,10 +171,15 @@ def render_email(issue: Issue, config: Config, rendered: Rendered, count: int | 
     timings: dict[str, float] = {}
     mjml = render_layout(env, "email.mjml.j2", context)
     try:
-        html = run_steps(mjml, email_steps(css), timings)
+        html = placeholders.protected(lambda text: run_steps(text, email_steps(css), timings))(mjml)
     except MjmlError as exc:
         raise PipelineError(Finding("layouts/email.mjml.j2", 0, "mjml", str(exc))) from None
-    text = render_layout(env, "email.txt.j2", _context(issue, config, rendered, count, text=True))
+    except PlaceholderLost as exc:
+        raise PipelineError(Finding("layouts/email.mjml.j2", 0, "placeholder-lost", str(exc))) from None
+    text_context = _context(issue, config, rendered, count, text=True)
+    text = render_layout(env, "email.txt.j2", text_context)
+    _no_literals(mjml, context, "email.mjml.j2")
+    _no_literals(text, text_context, "email.txt.j2")
     web_url = config.issue_url(issue.number)
     return Email(html, mjml, text, web_url, items_sent=count, timings=timings)
 
