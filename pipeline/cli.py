@@ -307,7 +307,7 @@ def _list_services(root: Path, fmt: str) -> None:
 @click.option("--esp", help=f"Mailing-service profile (default: export.esp): {_service_names()}; see --list.")
 @click.option("--list", "list_services", is_flag=True, help="List the profiles with tags and import steps; exit.")
 @click.option("--out", type=click.Path(file_okay=False), help="Write to DIR/<issue>/<esp>/ instead of the outbox.")
-@click.option("--force", is_flag=True, help="Replace an export that was edited by hand.")
+@click.option("--force", is_flag=True, help="Replace an export edited by hand; ship typed merge-tag syntax as typed.")
 @click.option("--drafts", is_flag=True, help="Allow an issue with draft: true.")
 @click.option("--to", help="`To` of email.eml (default: export.to, or a placeholder reader).")
 @click.option(
@@ -373,11 +373,13 @@ def export(
 @click.argument("issue", metavar="PATH|NUMBER")
 @click.option("--to", "to", multiple=True, required=True, help="Test address; repeat for more. Only these get it.")
 @click.option("--esp", help="Mailing-service profile of the export to send (default: export.esp).")
-@click.option("--force", is_flag=True, help="Replace an export that was edited by hand.")
+@click.option("--force", is_flag=True, help="Send typed merge-tag syntax as typed.")
 @click.option("--drafts", is_flag=True, help="Allow an issue with draft: true.")
 @click.pass_context
 def send_test(ctx: click.Context, issue: str, to: tuple[str, ...], esp: str | None, force: bool, drafts: bool) -> None:
-    """Export the issue (same checks as export) and send its email.eml to the --to addresses over SMTP.
+    """Build the issue's .eml in memory (same checks as export) and send it to the --to addresses over SMTP.
+
+    The export folder is not touched; each send has the time of sending as Date and its own Message-ID.
 
     SMTP settings come from [smtp] in newsletter.toml; the password only from the environment
     variable named by smtp.password_env.
@@ -386,10 +388,14 @@ def send_test(ctx: click.Context, issue: str, to: tuple[str, ...], esp: str | No
 
     config = open_config(ctx)
     try:
-        eml, reply = send(config, issue, list(to), esp, force, drafts)
+        sent, reply = send(config, issue, list(to), esp, force, drafts)
     except PipelineError as exc:
         fail(exc.findings)
-    console.print(f"sent {eml} to {', '.join(to)}; server replied: {escape(reply)}")
+    print_findings(sent.findings)
+    console.print(
+        f"sent {escape(sent.issue.stem)} ({escape(sent.profile.name)} checks, built in memory; the export folder "
+        f"is untouched) to {escape(', '.join(to))}; server replied: {escape(reply)}"
+    )
 
 
 @cli.command(short_help="Build the web archive with search and feed.")

@@ -57,8 +57,13 @@ def _url(value: Any) -> str:
     return value.rstrip("/")
 
 
-def _optional_url(value: Any) -> str:
-    return "" if value == "" else _url(value)
+def _https_url(value: Any) -> str:
+    """RFC 8058 one-click unsubscribe works over https only; an http URL would be silently useless."""
+    if value == "":
+        return ""
+    if not _string(value).startswith("https://"):
+        raise Invalid(f"expected an https:// URL (RFC 8058 one-click unsubscribe needs https), got {value!r}")
+    return _url(value)
 
 
 def _colour(value: Any) -> str:
@@ -125,9 +130,10 @@ SCHEMA: dict[str, Option] = {
         _nonempty, required=True, doc="Imprint with postal address (required for German newsletters)."
     ),
     "footer.unsubscribe_url": Option(
-        _optional_url,
+        _https_url,
         "",
-        doc="Your own https unsubscribe endpoint, if any; enables `List-Unsubscribe-Post` on export.",
+        doc="Your own https unsubscribe endpoint, if any: the `.eml`'s unsubscribe link and `List-Unsubscribe` "
+        "(with `List-Unsubscribe-Post`); empty: a `mailto:` to `sender.address`. `http://` is refused.",
     ),
     "email.clip_budget": Option(
         _positive_int, 100_000, doc="Byte budget for the email HTML (Gmail clips at about 102 KB)."
@@ -151,6 +157,12 @@ SCHEMA: dict[str, Option] = {
     ),
     "export.esp": Option(_nonempty, "generic", doc="Default mailing service profile for `krasse export`."),
     "export.to": Option(_string, "", doc="`To` header of exported `.eml` files; defaults to a placeholder."),
+    "export.max_message_bytes": Option(
+        _positive_int,
+        500_000,
+        doc="Largest whole `.eml` (HTML, text, headers) `export` lets through; services accept more, "
+        "inboxes read less.",
+    ),
     "archive.out": Option(_nonempty, "outbox/archive", doc="Output folder of `krasse archive`."),
     "archive.title": Option(_string, "", doc="Title of the archive index; defaults to `newsletter.name`."),
     "archive.feed_entries": Option(

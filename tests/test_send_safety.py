@@ -287,3 +287,103 @@ def test_typed_merge_tags_without_an_escape_are_refused_and_checked(empty_projec
     assert "warning [merge-tag-typed] Generic (neutral placeholders) would fill in '{{first_name}}" in result.output
     assert result.exit_code == 0
     assert krasse(empty_project, "export", "1", "--esp", "listmonk").exit_code == 0  # Go templates: escaped
+
+
+# --- .eml and send-test ----------------------------------------------------------------------------
+
+
+def set_config(project: Path, section: str, key: str, value: str) -> None:
+    config = project / "newsletter.toml"
+    text = config.read_text("utf-8")
+    text, n = re.subn(rf"(\[{section}\]\n(?:.*\n)*?){key} = .*\n", rf"\g<1>{key} = {value}\n", text, count=1)
+    if not n:
+        text = text.replace(f"[{section}]\n", f"[{section}]\n{key} = {value}\n", 1)
+    config.write_text(text, "utf-8")
+
+
+def eml_of(project: Path, esp: str = "generic", stem: str = "041-plattform-daemmerung"):
+    import email
+    from email.policy import default
+
+    data = (project / f"outbox/{stem}/export/{esp}/email.eml").read_bytes()
+    return email.message_from_bytes(data, policy=default)
+
+
+def test_the_eml_carries_the_configured_unsubscribe_url(project: Path) -> None:
+    set_config(project, "footer", "unsubscribe_url", '"https://krasse-links.example/abmelden"')
+    for esp in ("generic", "mailchimp"):
+        assert krasse(project, "export", "41", "--esp", esp).exit_code == 0
+        msg = eml_of(project, esp)
+        html, text = msg.get_body(("html",)).get_content(), msg.get_body(("plain",)).get_content()
+        assert links(html)["Abmelden"] == "https://krasse-links.example/abmelden"
+        assert "Abmelden: https://krasse-links.example/abmelden" in text
+        assert not re.search(r"\{\{|\*\|", html + text)
+        assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_an_http_unsubscribe_url_is_a_config_error(project: Path) -> None:
+    set_config(project, "footer", "unsubscribe_url", '"http://krasse-links.example/abmelden"')
+    result = krasse(project, "export", "41")
+    assert result.exit_code == 1
+    assert "footer.unsubscribe_url" in result.output and "https" in result.output
+
+
+def test_send_test_leaves_the_export_alone_and_stamps_each_send(project: Path) -> None:
+    import email
+    from email.policy import default
+    from email.utils import parsedate_to_datetime
+
+    from test_sendtest import Controller, Inbox, configure, free_port
+
+    assert krasse(project, "export", "41").exit_code == 0
+    export = project / "outbox/041-plattform-daemmerung/export"
+    before = snapshot(export)
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        configure(project, port)
+        for _ in range(2):
+            result = krasse(project, "send-test", "41", "--to", "ich@example.org")
+            assert result.exit_code == 0, result.output
+    finally:
+        controller.stop()
+    assert snapshot(export) == before  # To, Date and meta.json of the export untouched
+    sent = [email.message_from_bytes(e.content, policy=default) for e in inbox.received]
+    assert sent[0]["Message-ID"] != sent[1]["Message-ID"]
+    import datetime as dt
+
+    for msg in sent:
+        age = dt.datetime.now(dt.UTC) - parsedate_to_datetime(msg["Date"])
+        assert abs(age.total_seconds()) < 120  # the time of sending, not the issue's date
+
+
+def test_a_read_timeout_is_reported_as_a_timeout(project: Path) -> None:
+    import socket
+    import threading
+
+    from test_sendtest import configure
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    done = threading.Event()
+
+    def silent() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.sendall(b"220 gleich\r\n")
+            done.wait(5)  # reads nothing, answers nothing, keeps the line open
+
+    thread = threading.Thread(target=silent, daemon=True)
+    thread.start()
+    try:
+        configure(project, port)
+        set_config(project, "smtp", "timeout", "1")
+        result = krasse(project, "send-test", "41", "--to", "ich@example.org")
+    finally:
+        done.set()
+        thread.join(5)
+        listener.close()
+    assert result.exit_code == 1
+    assert "error [smtp-timeout]" in result.output and "no reply within 1 s" in result.output
+    assert "closed the connection" not in result.output

@@ -7,6 +7,7 @@ sha256 of every file, so an export the author edited by hand is noticed and neve
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -171,7 +172,13 @@ def final_gate(html: str, target: Target, issue: Issue, config: Config) -> None:
 
 
 def bundle(
-    built: Built, config: Config, profile: esp.Profile, to: str, hosted_copy: bool, warnings: list[Finding]
+    built: Built,
+    config: Config,
+    profile: esp.Profile,
+    to: str,
+    hosted_copy: bool,
+    warnings: list[Finding],
+    sent_at: dt.datetime | None = None,
 ) -> dict[str, bytes]:
     """Every file of the export folder, as bytes: the same input always gives the same bytes."""
     assert built.email is not None and built.rendered is not None
@@ -197,6 +204,7 @@ def bundle(
         day=issue.meta.date,
         id_prefix=f"{_slug(config['newsletter.name'])}-{issue.number}",
         unsubscribe_url=config["footer.unsubscribe_url"],
+        sent_at=sent_at,
     )
     eml = build_eml(headers, eml_text, eml_html)
     files = {"email.html": html.encode("utf-8"), "email.txt": text.encode("utf-8"), "email.eml": eml}
@@ -339,7 +347,7 @@ def export_folder(config: Config, issue: Issue, profile: esp.Profile, out: Path 
     return base / profile.key, base / f"{issue.stem}-{profile.key}.zip"
 
 
-def export_issue(
+def plan_export(
     config: Config,
     target: str,
     esp_name: str | None = None,
@@ -348,8 +356,9 @@ def export_issue(
     drafts: bool = False,
     to: str | None = None,
     hosted_copy: bool | None = None,
+    sent_at: dt.datetime | None = None,
 ) -> Exported:
-    """Gate, bundle and store one issue for one service; raises PipelineError with every reason to refuse."""
+    """Gate and bundle one issue for one service, in memory; raises PipelineError with every reason to refuse."""
     profiles = esp.load_profiles(config.root)
     profile = esp.choose(profiles, esp_name or config["export.esp"], "--esp" if esp_name else "newsletter.toml")
     issue = find_issue(config, target)
@@ -365,10 +374,25 @@ def export_issue(
     warnings += mapping_warnings(built.email.marked_html, profile, hosted, display_path(issue.path))
     warnings = [replace(f, severity=WARNING) for f in warnings]
     try:
-        files = bundle(built, config, profile, recipients, hosted, warnings)
+        files = bundle(built, config, profile, recipients, hosted, warnings, sent_at)
     except OSError as exc:
         where = display_path(issue.path)
         raise PipelineError(Finding(where, 0, "export-read", f"cannot read an image: {exc}")) from None
     folder, zip_path = export_folder(config, issue, profile, out)
-    changed = store(folder, zip_path, files, force)
-    return Exported(issue, profile, folder, zip_path, files, warnings, changed)
+    return Exported(issue, profile, folder, zip_path, files, warnings)
+
+
+def export_issue(
+    config: Config,
+    target: str,
+    esp_name: str | None = None,
+    out: Path | None = None,
+    force: bool = False,
+    drafts: bool = False,
+    to: str | None = None,
+    hosted_copy: bool | None = None,
+) -> Exported:
+    """Gate, bundle and store one issue for one service; raises PipelineError with every reason to refuse."""
+    exported = plan_export(config, target, esp_name, out, force, drafts, to, hosted_copy)
+    exported.changed = store(exported.folder, exported.zip_path, exported.files, force)
+    return exported

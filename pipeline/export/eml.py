@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, getaddresses
+from email.utils import format_datetime, getaddresses, make_msgid
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pipeline.errors import Finding, PipelineError
@@ -36,6 +36,7 @@ class Headers:
     day: dt.date
     id_prefix: str  # e.g. "krasse-links-41"
     unsubscribe_url: str = ""  # https endpoint: enables RFC 8058 one-click
+    sent_at: dt.datetime | None = None  # a real send: this Date and a fresh Message-ID, not the derived ones
 
 
 def send_date(day: dt.date) -> dt.datetime:
@@ -78,15 +79,21 @@ def list_unsubscribe(headers: Headers) -> str:
 
 def build_eml(headers: Headers, text: str, html: str) -> bytes:
     """multipart/alternative, text/plain first, UTF-8 quoted-printable, CRLF: lines stay under 998."""
-    digest = hashlib.sha256(json.dumps([asdict(headers), text, html], default=str).encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(
+        json.dumps([asdict(headers) | {"sent_at": None}, text, html], default=str).encode("utf-8")
+    ).hexdigest()
     domain = headers.from_addr.rpartition("@")[2]
     msg = EmailMessage(policy=SMTP)
     msg["From"] = _address(headers.from_name, headers.from_addr)
     msg["Reply-To"] = _address("", headers.reply_to)
     msg["To"] = [_address(name, addr) for name, addr in parse_recipients(headers.to)]
     msg["Subject"] = headers.subject
-    msg["Date"] = format_datetime(send_date(headers.day))
-    msg["Message-ID"] = f"<{headers.id_prefix}.{digest[:16]}@{domain}>"
+    if headers.sent_at is not None:  # every test send is its own message
+        msg["Date"] = format_datetime(headers.sent_at)
+        msg["Message-ID"] = make_msgid(idstring=headers.id_prefix, domain=domain)
+    else:
+        msg["Date"] = format_datetime(send_date(headers.day))
+        msg["Message-ID"] = f"<{headers.id_prefix}.{digest[:16]}@{domain}>"
     msg["List-Unsubscribe"] = list_unsubscribe(headers)
     if headers.unsubscribe_url.startswith("https://"):
         msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

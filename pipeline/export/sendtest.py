@@ -1,4 +1,7 @@
-"""`krasse send-test`: send the exported `.eml` to a few test addresses over SMTP.
+"""`krasse send-test`: send the issue's `.eml` to a few test addresses over SMTP.
+
+The message is built in memory with the same gate as `export` and never touches the export folder,
+which stays the send-ready bundle. Each send carries the time of sending and its own Message-ID.
 
 smtplib with `ssl.create_default_context()`; the password only ever comes from the environment.
 The envelope recipients are exactly the given addresses, nothing from the message's headers.
@@ -8,6 +11,7 @@ Every failure becomes a finding with a hint, never a traceback.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import ipaddress
 import os
 import smtplib
@@ -18,7 +22,7 @@ from pathlib import Path
 
 from pipeline.config import Config
 from pipeline.errors import Finding, PipelineError
-from pipeline.export.bundle import export_issue
+from pipeline.export.bundle import Exported, plan_export
 from pipeline.export.eml import parse_recipients
 
 CONFIG = "newsletter.toml"
@@ -181,6 +185,12 @@ def send(
     except smtplib.SMTPSenderRefused as exc:
         raise _fail("smtp-refused", f"{where} refused the sender {exc.sender}: {_reply(exc)}") from None
     except smtplib.SMTPServerDisconnected as exc:
+        if isinstance(exc.__context__, TimeoutError):  # smtplib reports a read timeout as a hang-up
+            raise _fail(
+                "smtp-timeout",
+                f"{where} stopped answering: no reply within {settings.timeout:.0f} s (smtp.timeout); "
+                "does smtp.security match the port (465: tls, 587: starttls)?",
+            ) from None
         raise _fail(
             "smtp-disconnected",
             f"{where} closed the connection ({exc or 'no reason given'}); is it an "
@@ -220,11 +230,11 @@ def send_test(
     force: bool = False,
     drafts: bool = False,
     env: Mapping[str, str] | None = None,
-) -> tuple[Path, str]:
-    """Export with the test addresses in `To` (same gate as `export`), then send that very `.eml`.
-    Returns the sent file and the server's reply."""
+) -> tuple[Exported, str]:
+    """Build the message with the test addresses in `To` (same gate as `export`), in memory, and send it.
+    Returns what was sent and the server's reply."""
     recipients = [addr for value in addresses for _, addr in parse_recipients(value, "--to")]
-    exported = export_issue(config, target, esp_name, force=force, drafts=drafts, to=", ".join(addresses))
-    eml = exported.folder / "email.eml"
-    reply = send(eml.read_bytes(), config["sender.address"], recipients, smtp_settings(config), env)
-    return eml, reply
+    now = dt.datetime.now().astimezone()
+    planned = plan_export(config, target, esp_name, force=force, drafts=drafts, to=", ".join(addresses), sent_at=now)
+    reply = send(planned.files["email.eml"], config["sender.address"], recipients, smtp_settings(config), env)
+    return planned, reply
