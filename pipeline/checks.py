@@ -265,7 +265,7 @@ RULE_IDS = [
     "preheader-length", "clip-budget", "clip-split", "unsubscribe-missing",
     # send safety (issue 8)
     "fm-unclosed", "footnote-unclosed", "gate-link", "gate-image", "placeholder-unresolved",
-    "placeholder-lost", "merge-tag-typed",
+    "placeholder-lost", "merge-tag-typed", "message-size",
 ]  # fmt: skip
 
 

@@ -19,7 +19,7 @@ from pipeline.export.services import load_profiles
 # Rule ids whose tests live here (test_checks.py makes sure every rule id has one).
 RULES_TESTED = {
     "fm-unclosed", "footnote-unclosed", "gate-link", "gate-image", "placeholder-unresolved", "placeholder-lost",
-    "merge-tag-typed",
+    "merge-tag-typed", "message-size",
 }  # fmt: skip
 
 HEAD = (
@@ -387,3 +387,37 @@ def test_a_read_timeout_is_reported_as_a_timeout(project: Path) -> None:
     assert result.exit_code == 1
     assert "error [smtp-timeout]" in result.output and "no reply within 1 s" in result.output
     assert "closed the connection" not in result.output
+
+
+# --- size and side effects -------------------------------------------------------------------------
+
+
+def test_clip_split_cuts_the_text_part_at_the_same_item(project: Path) -> None:
+    set_config(project, "email", "clip_budget", "25000")
+    set_config(project, "email", "clip", '"split"')
+    assert krasse(project, "build", str(project / "issues/041-plattform-daemmerung.md")).exit_code == 0
+    out = project / "outbox/041-plattform-daemmerung"
+    sent = json.loads((out / "meta.json").read_text("utf-8"))["items_sent"]
+    source = (project / "issues/041-plattform-daemmerung.md").read_text("utf-8").split("\n---\n")[2:]
+    assert 1 < sent < len(source) + 1
+    text, html = (out / "email.txt").read_text("utf-8"), (out / "email.html").read_text("utf-8")
+    for i, item in enumerate(source, start=1):  # item 0 is the intro, before the second ---
+        url = re.search(r"\]\((https://[^)\s]+)\)", item)
+        if url:
+            assert (url.group(1) in text) == (i < sent), (i, sent)
+            assert (url.group(1) in html) == (i < sent), (i, sent)
+    assert "Weiterlesen im Web → https://krasse-links.example/archiv/41/" in text
+    assert text.index("Weiterlesen im Web") < text.index("Abmelden:")
+
+
+def test_export_checks_the_size_of_the_whole_message(project: Path) -> None:
+    set_config(project, "export", "max_message_bytes", "60000")
+    result = krasse(project, "export", "41")
+    assert result.exit_code == 1
+    assert "error [message-size]" in result.output and "clip: split" in result.output
+    assert not (project / "outbox/041-plattform-daemmerung/export").exists()
+    set_config(project, "email", "clip_budget", "20000")
+    set_config(project, "email", "clip", '"split"')
+    result = krasse(project, "export", "41")  # both parts cut: the message fits
+    assert result.exit_code == 0, result.output
+    assert len((project / "outbox/041-plattform-daemmerung/export/generic/email.eml").read_bytes()) <= 60000

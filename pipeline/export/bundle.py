@@ -207,6 +207,18 @@ def bundle(
         sent_at=sent_at,
     )
     eml = build_eml(headers, eml_text, eml_html)
+    limit = config["export.max_message_bytes"]
+    if len(eml) > limit:
+        raise PipelineError(
+            Finding(
+                display_path(issue.path),
+                issue.line_of("number"),
+                "message-size",
+                f"the whole message (email.eml) is {len(eml):,} bytes, over export.max_message_bytes ({limit:,}): "
+                "set 'clip: split' in the front matter (or email.clip = \"split\") so both parts are cut to "
+                "fit, shorten the issue, or raise export.max_message_bytes",
+            )
+        )
     files = {"email.html": html.encode("utf-8"), "email.txt": text.encode("utf-8"), "email.eml": eml}
     for image in built.rendered.images:
         if image.safe and image.rel not in files:

@@ -128,10 +128,10 @@ def _context(issue: Issue, config: Config, rendered: Rendered, count: int, text:
         "date_de": german_date(issue.meta.date, config["newsletter.language"]),
         "preheader": rendered.preheader,
         "preheader_filler": _filler(rendered.preheader),
-        "items": items if text else [Markup(i) for i in items[:count]],
-        "notes": (rendered.text.notes_text() if text else Markup(rendered.html.notes_html(notes_count))),
+        "items": items[:count] if text else [Markup(i) for i in items[:count]],
+        "notes": (rendered.text.notes_text(notes_count) if text else Markup(rendered.html.notes_html(notes_count))),
         **placeholders.layout_values(),  # unsubscribe_url, web_url, first_name
-        "continue_url": web_url if split and not text else "",
+        "continue_url": web_url if split else "",  # the text part is cut at the same item
         "imprint": config["footer.imprint"],
     }
 
