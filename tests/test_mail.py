@@ -224,9 +224,12 @@ def test_split_cuts_at_the_last_item_that_fits(project: Path) -> None:
 
     rendered = prepare(issue, config).rendered
     assert render_email(issue, config, rendered, meta["items_sent"] + 1).bytes > 30000
-    # the plain text keeps the whole issue
+    # the plain text is cut at the same item (issue 8) and links the rest, like the HTML
     text = (project / "outbox/041-plattform-daemmerung/email.txt").read_text()
-    assert "Gebt ihnen mehr Geld." in text and "Geld." not in visible_text(html_of(project, "041-plattform-daemmerung"))
+    assert "Gebt ihnen mehr Geld." not in text and "Geld." not in visible_text(
+        html_of(project, "041-plattform-daemmerung")
+    )
+    assert "Weiterlesen im Web → https://krasse-links.example/archiv/41/" in text
 
 
 def test_split_from_front_matter_on_a_generated_60kb_issue(empty_project: Path) -> None:
