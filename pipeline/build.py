@@ -17,11 +17,19 @@ from pipeline.checks import check, check_body
 from pipeline.config import Config
 from pipeline.errors import Finding, PipelineError, absolute, display_path, has_errors, project_relative
 from pipeline.images import copy_images
-from pipeline.load import body_only, duplicate_numbers, issue_paths, peek_number, read_issue
+from pipeline.load import (
+    body_only,
+    duplicate_numbers,
+    issue_paths,
+    misnamed,
+    peek_number,
+    read_issue,
+    reserved_name,
+)
 from pipeline.mail.compose import OUTBOX, Email, build_email
 from pipeline.mail.gate import check_html
 from pipeline.model import Issue
-from pipeline.output import guard, issue_dir, remove_stale_temp, write_atomic
+from pipeline.output import RESERVED, guard, issue_dir, remove_stale_temp, write_atomic
 from pipeline.render import Rendered, render
 
 
@@ -30,6 +38,7 @@ class Loaded:
     issues: list[Issue]
     findings: list[Finding]  # problems of files that could not be loaded, and duplicates
     skipped: list[str] = field(default_factory=list)  # stems of drafts left out (no --drafts)
+    checked: int = 0  # files looked at: the issues and the files that failed to load
 
 
 def load_issues(config: Config, paths: Sequence[Path] | None = None, drafts: bool = False) -> Loaded:
@@ -37,9 +46,10 @@ def load_issues(config: Config, paths: Sequence[Path] | None = None, drafts: boo
     every = [absolute(p) for p in issue_paths(config.issues_dir)]
     chosen = [absolute(p) for p in paths] if paths else every
     issues: list[Issue] = []
-    findings: list[Finding] = []
+    findings: list[Finding] = [] if paths else misnamed(config.issues_dir, RESERVED)
     skipped: list[str] = []
     others: list[tuple[Path, int]] = []
+    checked = 0
     for path in sorted(set(chosen) | set(every)):
         if path not in chosen:
             # Numbers must be unique across the whole folder, not just the files asked for; the
@@ -47,6 +57,10 @@ def load_issues(config: Config, paths: Sequence[Path] | None = None, drafts: boo
             number = peek_number(path)
             if number is not None:
                 others.append((path, number))
+            continue
+        checked += 1  # counted whether it loads or not (drafts left out are taken off below)
+        if path.stem in RESERVED:  # build could not write it: an error for check too
+            findings.append(reserved_name(path))
             continue
         issue, found = read_issue(path)
         findings.extend(found)
@@ -61,7 +75,7 @@ def load_issues(config: Config, paths: Sequence[Path] | None = None, drafts: boo
     findings.extend(dup)
     issues = [i for i in issues if display_path(i.path) not in bad]
     issues.sort(key=lambda i: i.number)
-    return Loaded(issues, findings, skipped)
+    return Loaded(issues, findings, skipped, checked - len(skipped))
 
 
 @dataclass

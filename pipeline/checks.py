@@ -266,6 +266,7 @@ RULE_IDS = [
     # send safety (issue 8)
     "fm-unclosed", "footnote-unclosed", "gate-link", "gate-image", "placeholder-unresolved",
     "placeholder-lost", "merge-tag-typed", "message-size",
+    "file-name", "output-path",
 ]  # fmt: skip
 
 

@@ -67,6 +67,25 @@ FORMAT = click.option(
 )
 
 
+def esp_option(config: Config, name: str | None) -> str | None:
+    """A wrong `--esp` is wrong usage (exit 2) that lists the profiles; case does not matter."""
+    if name is None:
+        return None
+    from pipeline.export import services
+
+    try:
+        profiles = services.load_profiles(config.root)
+    except PipelineError as exc:
+        fail(exc.findings)
+    if name.lower() in profiles:
+        return name.lower()
+    try:
+        services.choose(profiles, name)
+    except PipelineError as exc:
+        raise click.BadParameter(exc.findings[0].message, param_hint="--esp") from None
+    return name
+
+
 def issue_args(paths: tuple[str, ...]) -> list[Path]:
     return [absolute(Path(p)) for p in paths]
 
@@ -178,7 +197,7 @@ def check(ctx: click.Context, paths: tuple[str, ...], drafts: bool, fmt: str, qu
     else:
         print_findings(findings, console)
         errors = sum(f.is_error for f in findings)
-        console.print(f"{len(loaded.issues)} issue(s) checked: {errors} error(s), {len(findings) - errors} warning(s)")
+        console.print(f"{loaded.checked} issue(s) checked: {errors} error(s), {len(findings) - errors} warning(s)")
     sys.exit(1 if has_errors(findings) else 0)
 
 
@@ -346,6 +365,7 @@ def export(
     start = time.perf_counter()
     config = open_config(ctx, fmt)
     summary = Summary("exported")
+    esp = esp_option(config, esp)
     try:
         done = export_issue(config, issue, esp, Path(out) if out else None, force, drafts, to, hosted_copy)
     except PipelineError as exc:
@@ -387,6 +407,7 @@ def send_test(ctx: click.Context, issue: str, to: tuple[str, ...], esp: str | No
     from pipeline.export.sendtest import send_test as send
 
     config = open_config(ctx)
+    esp = esp_option(config, esp)
     try:
         sent, reply = send(config, issue, list(to), esp, force, drafts)
     except PipelineError as exc:

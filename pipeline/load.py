@@ -12,14 +12,14 @@ import os
 import re
 import reprlib
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
-from pipeline.errors import Finding, display_path
+from pipeline.errors import WARNING, Finding, display_path
 from pipeline.model import Issue, Meta
 
 MAX_BYTES = 1024 * 1024  # 30× the longest example; bigger takes seconds to build and cannot be an email
@@ -397,13 +397,58 @@ def read_issue(path: Path) -> tuple[Issue | None, list[Finding]]:
         return None, [Finding(name, 1, "fm-yaml", f"front matter cannot be read: {type(exc).__name__}")]
 
 
-def issue_paths(issues_dir: Path) -> list[Path]:
-    """Every issue file; a dangling link is kept so reading it reports the problem by name."""
+def _candidates(issues_dir: Path, pattern: str) -> list[Path]:
     return sorted(
         p
-        for p in issues_dir.glob("*.md")
+        for p in issues_dir.glob(pattern)
         if (p.is_file() or (p.is_symlink() and not p.exists())) and not p.name.startswith((".", "_"))
     )
+
+
+def reserved_name(path: Path) -> Finding:
+    return Finding(
+        display_path(path),
+        0,
+        "output-path",
+        f"'{path.stem}' is reserved in outbox/: rename the file, like 045-{path.stem}.md",
+    )
+
+
+def issue_paths(issues_dir: Path) -> list[Path]:
+    """Every issue file: `<number>-<slug>.md`. A dangling link is kept so reading it reports the
+    problem by name; misnamed files are left to `misnamed`, which says so."""
+    return [p for p in _candidates(issues_dir, "*.md") if p.name[:1].isdigit()]
+
+
+def misnamed(issues_dir: Path, reserved: Collection[str] = ()) -> list[Finding]:
+    """Files that look like issues but are not read as one: never skipped without a word. A `reserved`
+    name (one the outputs use) is an error, as it is when named on the command line."""
+    found = []
+    for path in _candidates(issues_dir, "*.md"):
+        if path.stem in reserved:
+            found.append(reserved_name(path))
+        elif not path.name[:1].isdigit():
+            found.append(
+                Finding(
+                    display_path(path),
+                    0,
+                    "file-name",
+                    "not built: an issue file starts with its number, like 045-titel.md; rename it "
+                    "(a name starting with _ marks a file to leave alone)",
+                    WARNING,
+                )
+            )
+    for path in _candidates(issues_dir, "*.markdown"):
+        found.append(
+            Finding(
+                display_path(path),
+                0,
+                "file-name",
+                f"not built: issue files end in .md; rename it to {path.stem}.md",
+                WARNING,
+            )
+        )
+    return found
 
 
 _BOUNDARY = re.compile(r"^-{3,}[ \t]*$", re.M)

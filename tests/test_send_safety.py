@@ -19,7 +19,7 @@ from pipeline.export.services import load_profiles
 # Rule ids whose tests live here (test_checks.py makes sure every rule id has one).
 RULES_TESTED = {
     "fm-unclosed", "footnote-unclosed", "gate-link", "gate-image", "placeholder-unresolved", "placeholder-lost",
-    "merge-tag-typed", "message-size",
+    "merge-tag-typed", "message-size", "file-name", "output-path",
 }  # fmt: skip
 
 HEAD = (
@@ -421,3 +421,51 @@ def test_export_checks_the_size_of_the_whole_message(project: Path) -> None:
     result = krasse(project, "export", "41")  # both parts cut: the message fits
     assert result.exit_code == 0, result.output
     assert len((project / "outbox/041-plattform-daemmerung/export/generic/email.eml").read_bytes()) <= 60000
+
+
+# --- consistency -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["check", "build"])
+def test_check_and_build_agree_on_reserved_names(project: Path, command: str) -> None:
+    write(project, "archive.md", "Einleitung mit Text.\n", n=96)
+    result = krasse(project, command)
+    assert result.exit_code == 1
+    assert "archive.md:0: error [output-path]" not in result.output  # a file-level finding, no line 0
+    assert "archive.md: error [output-path] 'archive' is reserved in outbox/" in result.output
+    result = krasse(project, command, str(project / "issues/archive.md"))
+    assert result.exit_code == 1 and "error [output-path]" in result.output
+
+
+def test_the_checked_count_includes_files_that_failed_to_load(project: Path) -> None:
+    (project / "issues/096-x.md").write_text(UNCLOSED[0], encoding="utf-8")
+    result = krasse(project, "check")
+    assert "4 issue(s) checked: 1 error(s)" in result.output
+
+
+def test_misnamed_issue_files_are_named_not_built_or_ignored(project: Path) -> None:
+    write(project, "notiz.md", "Einleitung mit Text.\n", n=97)
+    write(project, "098-lang.markdown", "Einleitung mit Text.\n", n=98)
+    write(project, "_vorlage.md", "Einleitung mit Text.\n", n=99)
+    for command in ("check", "build"):
+        result = krasse(project, command)
+        assert result.exit_code == 0, result.output
+        assert "notiz.md: warning [file-name] not built: an issue file starts with its number" in result.output
+        assert "098-lang.markdown: warning [file-name] not built: issue files end in .md" in result.output
+        assert "_vorlage" not in result.output
+    assert not (project / "outbox/notiz").exists() and not (project / "outbox/098-lang").exists()
+    assert (project / "outbox/041-plattform-daemmerung/email.html").is_file()
+
+
+@pytest.mark.parametrize("command", [("export", "41"), ("send-test", "41", "--to", "ich@example.org")])
+def test_a_wrong_esp_is_a_usage_error_listing_the_profiles(project: Path, command: tuple[str, ...]) -> None:
+    result = krasse(project, *command, "--esp", "mailchimps")
+    assert result.exit_code == 2
+    assert "did you mean 'mailchimp'" in result.output and "known: brevo, buttondown, generic" in result.output
+    assert not (project / "outbox/041-plattform-daemmerung/export").exists()
+
+
+def test_esp_names_are_matched_case_insensitively(project: Path) -> None:
+    result = krasse(project, "export", "41", "--esp", "MailChimp")
+    assert result.exit_code == 0, result.output
+    assert (project / "outbox/041-plattform-daemmerung/export/mailchimp/email.html").is_file()
