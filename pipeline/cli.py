@@ -371,6 +371,7 @@ def export(
     except PipelineError as exc:
         if fmt == "text":
             print_findings(exc.findings)
+            err_console.print("[red]export not written: fix the errors above; an earlier export stays as it was[/red]")
             summary.failed.append(Path(issue).stem)
             summary.count(exc.findings).seconds = time.perf_counter() - start
             console.print(summary.line())
@@ -389,10 +390,10 @@ def export(
     console.print(summary.line())
 
 
-@cli.command("send-test", short_help="Send the export to test addresses over SMTP.")
+@cli.command("send-test", short_help="Send the issue to test addresses over SMTP.")
 @click.argument("issue", metavar="PATH|NUMBER")
 @click.option("--to", "to", multiple=True, required=True, help="Test address; repeat for more. Only these get it.")
-@click.option("--esp", help="Mailing-service profile of the export to send (default: export.esp).")
+@click.option("--esp", help="Mailing-service profile whose checks apply (default: export.esp).")
 @click.option("--force", is_flag=True, help="Send typed merge-tag syntax as typed.")
 @click.option("--drafts", is_flag=True, help="Allow an issue with draft: true.")
 @click.pass_context

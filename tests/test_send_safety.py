@@ -469,3 +469,21 @@ def test_esp_names_are_matched_case_insensitively(project: Path) -> None:
     result = krasse(project, "export", "41", "--esp", "MailChimp")
     assert result.exit_code == 0, result.output
     assert (project / "outbox/041-plattform-daemmerung/export/mailchimp/email.html").is_file()
+
+
+def test_the_preview_keeps_the_last_good_build_too(project: Path) -> None:
+    from pipeline.preview.builder import Builder
+    from pipeline.preview.state import PreviewState
+    from pipeline.preview.watcher import Batch
+
+    state = PreviewState()
+    builder = Builder(project.resolve(), state)
+    builder.run(Batch(everything=True))
+    out = project / "outbox/043-kurz-und-buendig"
+    before, good = snapshot(out), state.get("043-kurz-und-buendig")
+    path = project.resolve() / "issues/043-kurz-und-buendig.md"
+    path.write_text(path.read_text("utf-8").replace("](images/diagramm.png)", "](images/fehlt.png)"), "utf-8")
+    [outcome] = builder.run(Batch(frozenset({path})))
+    assert any(f.rule == "img-missing" for f in outcome.errors)
+    assert snapshot(out) == before  # the outbox keeps the good email and its image
+    assert state.get("043-kurz-und-buendig").html == good.html
