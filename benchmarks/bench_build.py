@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             # the real thing, to be sure the benchmark measures what build writes
             issue, _ = parse_issue(raw.decode("utf-8"), path)
             email = build_email(issue, config, render(issue, config["newsletter.base_url"]))
-            assert email.neutral_html == html, "benchmark pipeline differs from build_email"
+            assert email.marked_html == html, "benchmark pipeline differs from build_email"
             rows.append((size, md_bytes, medians, len(html.encode()), len(text.encode())))
             details[size] = breakdown(html)
 

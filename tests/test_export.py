@@ -167,7 +167,7 @@ def test_broken_esp_toml_names_file_and_line(project):
 
 def test_unknown_profile_and_issue(project):
     result = krasse(project, "export", "41", "--esp", "mailchamp")
-    assert result.exit_code == 1 and "did you mean 'mailchimp'" in result.output
+    assert result.exit_code == 2 and "did you mean 'mailchimp'" in result.output  # wrong usage (issue 8)
     result = krasse(project, "export", "99")
     assert result.exit_code == 1 and "no issue with number 99" in result.output
 
