@@ -239,7 +239,7 @@ def rule_typed_merge_tags(ctx: Context) -> list[Finding]:
     from pipeline.export import services
 
     try:
-        profile = services.choose(services.load_profiles(ctx.config.root), ctx.config["export.esp"])
+        profile = services.choose(services.current_profiles(ctx.config.root), ctx.config["export.esp"])
     except PipelineError:
         return []  # a broken esp.toml or an unknown export.esp is reported by export itself
     return services.typed_syntax(ctx.issue, profile)

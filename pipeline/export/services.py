@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +151,21 @@ def load_profiles(root: Path) -> dict[str, Profile]:
     if user.is_file():
         profiles = parse_profiles(_read(user), user, profiles)
     return profiles
+
+
+@lru_cache(maxsize=8)
+def _profiles_at(root: Path, stamp: tuple[int, int] | None) -> dict[str, Profile]:
+    return load_profiles(root)
+
+
+def current_profiles(root: Path) -> dict[str, Profile]:
+    """load_profiles, read again only when esp.toml changed: `check` asks once per issue."""
+    try:
+        stat = (root / USER_FILE).stat()
+        stamp: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        stamp = None
+    return _profiles_at(root.resolve(), stamp)
 
 
 def choose(profiles: dict[str, Profile], key: str, asked_in: str = "--esp") -> Profile:

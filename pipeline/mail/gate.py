@@ -73,11 +73,13 @@ _WRAPPED = re.compile(r"""href\s*=\s*["']?(?:[^"'>\s{]+""" + _OPEN + "|" + _OPEN
 
 def _layout_line(layout: Path | None, bad: str, tags: Iterable[str]) -> tuple[str, int]:
     name = f"layouts/{layout.name}" if layout is not None else LAYOUT
-    if layout is None or not any(tag and tag in bad for tag in tags):
-        return name, 0
     try:
-        text = layout.read_text(encoding="utf-8")
+        text = layout.read_text(encoding="utf-8") if layout is not None else ""
     except OSError:
+        text = ""
+    if bad and (at := text.find(bad)) >= 0:  # written into the layout as it is
+        return name, text[:at].count("\n") + 1
+    if not any(tag and tag in bad for tag in tags):
         return name, 0
     m = _WRAPPED.search(text) or re.search(_OPEN, text)
     return name, (text[: m.start()].count("\n") + 1) if m else 0
