@@ -217,7 +217,7 @@ def typed_syntax(issue: Issue, profile: Profile, severity: str = WARNING) -> lis
         return found  # the text part is escaped with the service's own string literals
     for n, line in enumerate(issue.body.split("\n")):
         if m := live.search(line):
-            snippet = line[m.start() : m.start() + 24].strip()
+            snippet = re.match(r"[^\s`]*", line[m.start() :]).group(0)[:40] or m.group(0)  # type: ignore[union-attr]
             found.append(
                 Finding(
                     name,
