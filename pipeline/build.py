@@ -27,7 +27,7 @@ from pipeline.load import (
     reserved_name,
 )
 from pipeline.mail.compose import OUTBOX, Email, build_email
-from pipeline.mail.gate import check_html
+from pipeline.mail.gate import check_html, check_text
 from pipeline.model import Issue
 from pipeline.output import RESERVED, guard, issue_dir, remove_stale_temp, write_atomic
 from pipeline.render import Rendered, render
@@ -132,6 +132,7 @@ def prepare(issue: Issue, config: Config) -> Built:
             raise PipelineError(Finding(display_path(issue.path), issue.body_line, "output-size", too_big))
         # The final gate on the bytes outbox/ and the preview would get.
         built.findings.extend(check_html(built.email.html, OUTBOX, issue, config.layouts_dir / "email.mjml.j2"))
+        built.findings.extend(check_text(built.email.text, OUTBOX, config.layouts_dir / "email.txt.j2"))
     except PipelineError as exc:
         built.findings.extend(exc.findings)
     if built.rendered is not None:

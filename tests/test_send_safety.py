@@ -488,3 +488,10 @@ def test_the_preview_keeps_the_last_good_build_too(project: Path) -> None:
     assert any(f.rule == "img-missing" for f in outcome.errors)
     assert snapshot(out) == before  # the outbox keeps the good email and its image
     assert state.get("043-kurz-und-buendig").html == good.html
+
+
+def test_the_text_part_needs_its_unsubscribe_link_too(project: Path) -> None:
+    edit(project / "layouts/email.txt.j2", "Abmelden: {{ unsubscribe_url }}", "Abmelden: per Antwort")
+    result = krasse(project, "check")
+    assert "layouts/email.txt.j2: error [unsubscribe-missing] the text part has no unsubscribe link" in result.output
+    assert result.exit_code == 1

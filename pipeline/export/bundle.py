@@ -29,7 +29,7 @@ from pipeline.export.eml import PLACEHOLDER_TO, Headers, build_eml, parse_recipi
 from pipeline.images import read_image
 from pipeline.mail import placeholders
 from pipeline.mail.compose import Email
-from pipeline.mail.gate import Target, check_html
+from pipeline.mail.gate import Target, check_html, check_text
 from pipeline.model import Issue
 from pipeline.output import inside, issue_dir, write_atomic
 
@@ -164,9 +164,10 @@ def eml_values(config: Config, web_url: str) -> dict[str, str]:
     return {"unsubscribe": unsubscribe, "web": web_url, "first_name": ""}
 
 
-def final_gate(html: str, target: Target, issue: Issue, config: Config) -> None:
-    """Raise with every reason this HTML must not be written or sent."""
+def final_gate(html: str, text: str, target: Target, issue: Issue, config: Config) -> None:
+    """Raise with every reason this message must not be written or sent."""
     found = check_html(html, target, issue, config.layouts_dir / "email.mjml.j2")
+    found += check_text(text, target, config.layouts_dir / "email.txt.j2")
     if has_errors(found):
         raise PipelineError([f for f in found if f.is_error])
 
@@ -186,15 +187,14 @@ def bundle(
     web_url = config.issue_url(issue.number)
     values = esp.values(profile, web_url, hosted_copy)
     html, text, _ = for_service(email, profile, values)
-    final_gate(
-        html, Target(f"the {profile.name} export", values["unsubscribe"], frozenset({values["web"]})), issue, config
-    )
+    target = Target(f"the {profile.name} export", values["unsubscribe"], frozenset({values["web"]}))
+    final_gate(html, text, target, issue, config)
     sendable = eml_values(config, web_url)
     eml_html = placeholders.fill_html(
         placeholders.escape_html(email.marked_html, placeholders.live_pattern(())), sendable
     )
     eml_text = placeholders.fill_text(email.marked_text, sendable)
-    final_gate(eml_html, Target("email.eml", sendable["unsubscribe"]), issue, config)
+    final_gate(eml_html, eml_text, Target("email.eml", sendable["unsubscribe"]), issue, config)
     headers = Headers(
         subject=issue.meta.subject,
         from_name=config["sender.name"],

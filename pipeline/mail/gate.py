@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from pipeline.errors import ERROR, Finding, display_path
-from pipeline.mail.placeholders import VARIABLES, unresolved
+from pipeline.mail.placeholders import NEUTRAL, VARIABLES, count, unresolved
 from pipeline.model import Issue
 
 LAYOUT = "layouts/email.mjml.j2"
@@ -139,3 +139,23 @@ def check_html(html: str, target: Target, issue: Issue | None = None, layout: Pa
             )
         )
     return sorted(set(found))
+
+
+def check_text(text: str, target: Target, layout: Path | None = None) -> list[Finding]:
+    """The plain-text part needs its unsubscribe link too, and nothing unresolved."""
+    name = f"layouts/{layout.name}" if layout is not None else "layouts/email.txt.j2"
+    found = []
+    if target.unsubscribe not in text:
+        found.append(
+            Finding(
+                name,
+                0,
+                "unsubscribe-missing",
+                f"the text part has no unsubscribe link {target.unsubscribe} ({target.name}): "
+                "keep {{ unsubscribe_url }} in the text layout",
+            )
+        )
+    if left := count(text):  # typed neutral spellings are the author's text here: only tokens count
+        names = ", ".join(NEUTRAL[n] for n in sorted(left))
+        found.append(Finding(name, 0, "placeholder-unresolved", f"{names} left unfilled in the text part"))
+    return found
