@@ -95,7 +95,7 @@ def followable(href: str, own: set[str], anchors: set[str]) -> bool:
 
 
 @settings(
-    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 )
 @given(prose=body, edits=st.lists(st.sampled_from(sorted(EDITS)), unique=True, max_size=3))
 def test_the_gate_holds_or_the_command_fails(project: Path, prose: str, edits: list[str]) -> None:
