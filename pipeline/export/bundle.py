@@ -147,14 +147,14 @@ def mapping_warnings(marked_html: str, profile: esp.Profile, hosted_copy: bool, 
     return found
 
 
-def for_service(email: Email, profile: esp.Profile, values: dict[str, str]) -> tuple[str, str, list[str]]:
+def for_service(email: Email, profile: esp.Profile, values: dict[str, str]) -> tuple[str, str]:
     """HTML and text for one service: typed merge-tag syntax escaped, then the layout's placeholders
-    filled. Also returns the typed syntax the text part had to keep as it was (no escape there)."""
+    filled. What the text part must keep as typed is `services.typed_syntax`'s to report."""
     html = placeholders.escape_html(email.marked_html, placeholders.live_pattern(profile.live))
-    text, kept = placeholders.escape_text(
+    text, _ = placeholders.escape_text(
         email.marked_text, placeholders.live_pattern(profile.live, neutral=False), profile.string_literals
     )
-    return placeholders.fill_html(html, values), placeholders.fill_text(text, values), kept
+    return placeholders.fill_html(html, values), placeholders.fill_text(text, values)
 
 
 def eml_values(config: Config, web_url: str) -> dict[str, str]:
@@ -186,7 +186,7 @@ def bundle(
     issue, email = built.issue, built.email
     web_url = config.issue_url(issue.number)
     values = esp.values(profile, web_url, hosted_copy)
-    html, text, _ = for_service(email, profile, values)
+    html, text = for_service(email, profile, values)
     target = Target(f"the {profile.name} export", values["unsubscribe"], frozenset({values["web"]}))
     final_gate(html, text, target, issue, config)
     sendable = eml_values(config, web_url)
