@@ -349,6 +349,7 @@ def test_send_test_leaves_the_export_alone_and_stamps_each_send(project: Path) -
             assert result.exit_code == 0, result.output
     finally:
         controller.stop()
+    assert "warning [eml-unsubscribe]" in result.output and "footer.unsubscribe_url" in result.output
     assert snapshot(export) == before  # To, Date and meta.json of the export untouched
     sent = [email.message_from_bytes(e.content, policy=default) for e in inbox.received]
     assert sent[0]["Message-ID"] != sent[1]["Message-ID"]

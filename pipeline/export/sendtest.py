@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.config import Config
-from pipeline.errors import Finding, PipelineError
+from pipeline.errors import WARNING, Finding, PipelineError
 from pipeline.export.bundle import Exported, plan_export
 from pipeline.export.eml import parse_recipients
 
@@ -237,4 +237,10 @@ def send_test(
     now = dt.datetime.now().astimezone()
     planned = plan_export(config, target, esp_name, force=force, drafts=drafts, to=", ".join(addresses), sent_at=now)
     reply = send(planned.files["email.eml"], config["sender.address"], recipients, smtp_settings(config), env)
+    if not config["footer.unsubscribe_url"]:
+        note = (
+            f"the test mail's unsubscribe link is a mailto: to {config['sender.address']}; set "
+            "footer.unsubscribe_url to your own https page (a mailing service fills in its own link)"
+        )
+        planned.findings.append(Finding(CONFIG, 0, "eml-unsubscribe", note, WARNING))
     return planned, reply
