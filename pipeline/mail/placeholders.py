@@ -42,7 +42,7 @@ def count(text: str) -> Counter[str]:
 
 
 def protected(step: Callable[[str], str]) -> Callable[[str], str]:
-    """Wrap the transform chain: every placeholder the layout put in must come out exactly once."""
+    """Wrap the transform chain: each placeholder must come out exactly as often as the layout put it in."""
 
     def run(text: str) -> str:
         before = count(text)
