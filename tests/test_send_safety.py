@@ -496,3 +496,10 @@ def test_the_text_part_needs_its_unsubscribe_link_too(project: Path) -> None:
     result = krasse(project, "check")
     assert "layouts/email.txt.j2: error [unsubscribe-missing] the text part has no unsubscribe link" in result.output
     assert result.exit_code == 1
+
+
+def test_an_unclosed_file_does_not_stop_a_build_of_another_named_file(project: Path) -> None:
+    (project / "issues/096-x.md").write_text(UNCLOSED[0], encoding="utf-8")
+    result = krasse(project, "build", str(project / "issues/041-plattform-daemmerung.md"))
+    assert result.exit_code == 0, result.output
+    assert (project / "outbox/041-plattform-daemmerung/email.html").is_file()
