@@ -390,6 +390,54 @@ def export(
     console.print(summary.line())
 
 
+@cli.command("import", short_help="Import past issues from .eml, .mbox, .html or .txt.")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
+@click.option("--number", type=click.IntRange(min=1), help="Issue number (N, N+1, … for several issues).")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Send date of the imported issue(s).")
+@click.option("--dry-run", is_flag=True, help="Print what would be written; write nothing.")
+@click.option("--force", is_flag=True, help="Overwrite an issue file or replace the issue with the same number.")
+@click.option("-v", "--verbose", is_flag=True, help="Also list the boilerplate that was dropped on purpose.")
+@click.pass_context
+def import_(
+    ctx: click.Context,
+    files: tuple[str, ...],
+    number: int | None,
+    day: dt.datetime | None,
+    dry_run: bool,
+    force: bool,
+    verbose: bool,
+) -> None:
+    """Import past issues (.eml, .mbox, .html, .txt) into issues/<number>-<slug>.md.
+
+    Nothing is written if any file has an error. Each imported issue is then checked like `krasse check`.
+    """
+    from pipeline.importer import check_planned, plan_import, report_lines, write_plan
+
+    config = open_config(ctx)
+    plan = plan_import(config, issue_args(files), number, day.date() if day else None, force)
+    if not plan.ok:
+        fail(plan.findings)
+    for planned in plan.issues:
+        print_findings(report_lines(planned, verbose))
+    written = [] if dry_run else write_plan(plan)
+    failed = False
+    for planned in plan.issues:
+        where = planned.path.relative_to(config.root)
+        if dry_run:
+            console.print(f"would write {where} ({len(planned.text):,} characters) from {planned.draft.source}")
+            console.print(escape(planned.text), markup=True)
+        else:
+            console.print(f"{planned.draft.source} → {where}")
+        findings = check_planned(planned, config)
+        print_findings(findings)
+        if has_errors(findings):
+            failed = True
+            err_console.print(f"[red]{escape(str(where))}: the errors above need your hand[/red]")
+    if not dry_run:
+        console.print(f"{len(plan.issues)} issue(s) imported, {len(written)} file(s) written")
+    sys.exit(1 if failed else 0)
+
+
 @cli.command("send-test", short_help="Send the issue to test addresses over SMTP.")
 @click.argument("issue", metavar="PATH|NUMBER")
 @click.option("--to", "to", multiple=True, required=True, help="Test address; repeat for more. Only these get it.")

@@ -1,0 +1,216 @@
+"""The edges of `krasse import`: read the files, number and date the drafts, check them, write them.
+
+All or nothing: every file is read and every draft numbered, dated and checked for lost words
+before the first byte is written. Any error means nothing is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.build import prepare
+from pipeline.config import Config
+from pipeline.errors import WARNING, Finding, display_path, has_errors
+from pipeline.importer.draft import Draft, issue_text, lost_words
+from pipeline.load import decode, issue_paths, parse_issue, read_issue
+from pipeline.newissue import slugify
+from pipeline.output import write_atomic
+
+FORMATS = {".eml": "mail", ".mbox": "mbox", ".html": "html", ".htm": "html", ".txt": "text", ".text": "text"}
+
+
+@dataclass
+class Planned:
+    draft: Draft
+    path: Path
+    text: str
+    replaces: Path | None = None  # an issue with the same number that --force replaces
+    images: dict[Path, bytes] = field(default_factory=dict)
+
+
+@dataclass
+class Plan:
+    issues: list[Planned] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.findings)
+
+
+def read_drafts(path: Path, newsletter: str) -> tuple[list[Draft], list[Finding]]:
+    """One file → its drafts, or the findings that say why not (never an exception for bad input)."""
+    name = display_path(path)
+    kind = FORMATS.get(path.suffix.lower())
+    if kind is None:
+        known = ", ".join(sorted(FORMATS))
+        return [], [Finding(name, 0, "import-format", f"unknown file type {path.suffix or '(none)'}; known: {known}")]
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return [], [Finding(name, 0, "import-read", f"cannot read the file: {exc.strerror or exc}")]
+    if not raw.strip():
+        return [], [Finding(name, 1, "import-empty", "file is empty: nothing to import")]
+    if kind in ("mail", "mbox"):
+        from pipeline.importer.mail import read_mbox, read_message
+
+        reader = read_message if kind == "mail" else read_mbox
+        return reader(raw, name, newsletter, path.parent)
+    text, problems = decode(raw, name)
+    if text is None:
+        return [], problems
+    if kind == "html":
+        from pipeline.importer.htmlpage import convert_html
+
+        return convert_html(text, name, newsletter, path.parent)
+    from pipeline.importer.plain import convert_text
+
+    return convert_text(text, name, newsletter), []
+
+
+def _taken(config: Config) -> dict[int, Path]:
+    numbers: dict[int, Path] = {}
+    for path in issue_paths(config.issues_dir):
+        issue, _ = read_issue(path)
+        if issue is not None:
+            numbers.setdefault(issue.number, path)
+        elif m := re.match(r"(\d+)-", path.name):
+            numbers.setdefault(int(m.group(1)), path)
+    return numbers
+
+
+def plan_import(
+    config: Config, paths: list[Path], number: int | None = None, day: dt.date | None = None, force: bool = False
+) -> Plan:
+    """Read, number, date and word-check every draft; nothing is written here.
+
+    `--number N` numbers the imported issues N, N+1, …; `--date` dates them all. Both win over
+    what the sources say, because the author said them.
+    """
+    plan = Plan()
+    drafts: list[Draft] = []
+    for path in paths:
+        found, problems = read_drafts(path, config["newsletter.name"])
+        plan.findings.extend(problems)
+        drafts.extend(found)
+    if not plan.ok:
+        return plan
+    taken = _taken(config)
+    used: dict[int, str] = {}
+    for k, draft in enumerate(drafts):
+        if number is not None:
+            draft.number = number + k
+        if day is not None:
+            draft.date = day
+        missing = []
+        if draft.number is None:
+            missing.append(
+                Finding(
+                    draft.source,
+                    0,
+                    "import-number",
+                    f"no issue number found (looked for '{config['newsletter.name']} No. 23' in the subject, "
+                    "first line and intro); give it with --number",
+                )
+            )
+        if draft.date is None:
+            missing.append(
+                Finding(
+                    draft.source,
+                    0,
+                    "import-date",
+                    "no date found (message Date, page metadata or a date in the text); give it with --date",
+                )
+            )
+        if not draft.title:
+            missing.append(Finding(draft.source, 0, "import-title", "no title found (subject, <h1> or first line)"))
+        if lost := lost_words(draft):
+            sample = ", ".join(lost[:12])
+            missing.append(
+                Finding(draft.source, 0, "import-words", f"{len(lost)} word(s) would be lost ({sample}); not imported")
+            )
+        plan.findings.extend(missing)
+        if missing:
+            continue
+        assert draft.number is not None and draft.date is not None
+        if draft.number in used:
+            plan.findings.append(
+                Finding(draft.source, 0, "import-taken", f"number {draft.number} is also given to {used[draft.number]}")
+            )
+            continue
+        used[draft.number] = draft.source
+        target = config.issues_dir / f"{draft.number:03d}-{slugify(draft.title or '')}.md"
+        replaces = taken.get(draft.number)
+        if replaces is not None and not force:
+            plan.findings.append(
+                Finding(
+                    draft.source,
+                    0,
+                    "import-taken",
+                    f"number {draft.number} is taken by {display_path(replaces)}; "
+                    "give another with --number, or replace it with --force",
+                )
+            )
+            continue
+        if target.exists() and not force:
+            plan.findings.append(
+                Finding(draft.source, 0, "import-exists", f"{display_path(target)} exists; not overwritten (--force)")
+            )
+            continue
+        planned = Planned(draft, target, "", replaces if replaces != target else None)
+        _place_images(planned, config.issues_dir / "images")
+        planned.text = issue_text(draft, draft.number, draft.date)
+        plan.issues.append(planned)
+    if not plan.ok:
+        plan.issues = []
+    return plan
+
+
+def _place_images(planned: Planned, folder: Path) -> None:
+    """Local images go to issues/images/; a different image of the same name gets the issue number."""
+    draft = planned.draft
+    for name, data in draft.local_images.items():
+        target = folder / name
+        if target.exists() and target.read_bytes() != data:
+            new = f"{draft.number:03d}-{name}"
+            draft.body = draft.body.replace(f"](images/{name}", f"](images/{new}")
+            target = folder / new
+        planned.images[target] = data
+
+
+def check_planned(planned: Planned, config: Config) -> list[Finding]:
+    """`krasse check` on the text about to be written (or just written)."""
+    issue, findings = parse_issue(planned.text, planned.path)
+    if issue is None:
+        return findings
+    return prepare(issue, config).findings
+
+
+def write_plan(plan: Plan) -> list[Path]:
+    """Images first, then the issue files (atomically), then the replaced files go."""
+    written = []
+    for planned in plan.issues:
+        for path, data in planned.images.items():
+            if write_atomic(path, data):
+                written.append(path)
+        write_atomic(planned.path, planned.text)
+        written.append(planned.path)
+        if planned.replaces is not None:
+            planned.replaces.unlink(missing_ok=True)
+    return written
+
+
+def report_lines(planned: Planned, verbose: bool) -> list[Finding]:
+    """What the author should know about one import, as warnings (notices always, drops with --verbose)."""
+    draft = planned.draft
+    out = [Finding(draft.source, line, "import-notice", message, WARNING) for line, message in draft.notices]
+    for url in draft.remote_images:
+        out.append(Finding(draft.source, 0, "import-remote-image", f"kept as a URL (not downloaded): {url}", WARNING))
+    if verbose:
+        for text in draft.dropped:
+            short = text if len(text) <= 100 else text[:97] + "…"
+            out.append(Finding(draft.source, 0, "import-dropped", f"boilerplate dropped: {short!r}", WARNING))
+    return out
