@@ -128,7 +128,8 @@ def issue_text(draft: Draft, number: int, day: dt.date) -> str:
 def lost_words(draft: Draft) -> list[str]:
     """Source words the built email's text would not have: the import stops rather than lose them."""
     parts = render_text(parse(draft.body))
-    have = words("\n".join([*parts.items, *parts.notes, draft.title or "", draft.preheader or ""]))
+    front = [draft.title or "", draft.subject or "", draft.preheader or ""]
+    have = words("\n".join([*parts.items, *parts.notes, *front]))
     have += words(" ".join(draft.tags))
     missing = draft.source_words - have
     return sorted(missing, key=lambda w: (-missing[w], w))

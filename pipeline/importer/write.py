@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 from pipeline.build import prepare
 from pipeline.config import Config
@@ -57,18 +58,49 @@ def read_drafts(path: Path, newsletter: str) -> tuple[list[Draft], list[Finding]
     if kind in ("mail", "mbox"):
         from pipeline.importer.mail import read_mbox, read_message
 
-        reader = read_message if kind == "mail" else read_mbox
-        return reader(raw, name, newsletter, path.parent)
-    text, problems = decode(raw, name)
-    if text is None:
-        return [], problems
-    if kind == "html":
-        from pipeline.importer.htmlpage import convert_html
+        drafts, problems = read_message(raw, name, newsletter) if kind == "mail" else read_mbox(path, name, newsletter)
+    else:
+        text, problems = decode(raw, name)
+        if text is None:
+            return [], problems
+        if kind == "html":
+            from pipeline.importer.htmlpage import convert_html
 
-        return convert_html(text, name, newsletter, path.parent)
-    from pipeline.importer.plain import convert_text
+            drafts, problems = convert_html(text, name, newsletter)
+        else:
+            from pipeline.importer.plain import convert_text
 
-    return convert_text(text, name, newsletter), []
+            drafts = convert_text(text, name, newsletter)
+    for draft in drafts:
+        resolve_images(draft, path.parent)
+    return drafts, problems
+
+
+_IMAGE = re.compile(r"(!\[[^\]]*\]\()(<[^>]*>|[^)\s]+)")
+
+
+def resolve_images(draft: Draft, folder: Path) -> None:
+    """Remote images stay URLs (a build never downloads) and are listed; local ones are copied."""
+
+    def one(m: re.Match) -> str:
+        src = m.group(2).strip("<>")
+        if re.match(r"(?:https?:)?//", src):
+            draft.remote_images.append(src)
+            return m.group(0)
+        name = src.removeprefix("images/")
+        if src.startswith("images/") and name in draft.local_images:
+            return m.group(0)
+        if src.startswith(("data:", "cid:")):
+            draft.notices.append((0, f"image {src[:40]}… not in the file; put it in issues/images/ and fix the link"))
+            return m.group(0)
+        path = folder / unquote(src.split("?")[0].split("#")[0])
+        if not path.is_file():
+            draft.notices.append((0, f"image {src} not found next to the source; copy it to issues/images/"))
+            return m.group(0)
+        draft.local_images[path.name] = path.read_bytes()
+        return f"{m.group(1)}images/{path.name}"
+
+    draft.body = _IMAGE.sub(one, draft.body)
 
 
 def _taken(config: Config) -> dict[int, Path]:

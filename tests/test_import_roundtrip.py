@@ -1,0 +1,101 @@
+"""Round trip: build → export (.eml) or archive page → `krasse import` into a fresh project → build.
+
+The rebuilt email.txt must have the same words, the same link targets, the same number of items
+and the same number of footnotes as the original.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import krasse
+
+from pipeline.importer.draft import words
+
+EXAMPLES = ["041-plattform-daemmerung", "042-der-moment", "043-kurz-und-buendig", "044-entwurf"]
+
+
+def facts(txt: str) -> tuple:
+    links = set(re.findall(r"(?m)^\s*\[\d+\] (\S+)$", txt))
+    items = txt.count("\n* * *\n")
+    notes = len(re.findall(r"(?m)^\[\^\d+\] ", txt))
+    return words(txt), links, items, notes
+
+
+@pytest.fixture(scope="module")
+def original(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example project, built, exported for the generic service and archived, once for this module."""
+    from conftest import ROOT
+
+    root = tmp_path_factory.mktemp("original")
+    for name in ("newsletter.toml",):
+        shutil.copy(ROOT / name, root / name)
+    shutil.copytree(ROOT / "layouts", root / "layouts")
+    shutil.copytree(ROOT / "issues", root / "issues")
+    draft = root / "issues" / "044-entwurf.md"  # the draft goes out too, so every example makes the trip
+    draft.write_text(
+        draft.read_text(encoding="utf-8").replace(
+            "draft: true", 'draft: false\nsubject: "Krasse Links No. 44: Netze und Nebel"'
+        ),
+        encoding="utf-8",
+    )
+    assert krasse(root, "build", "-q").exit_code == 0
+    for stem in EXAMPLES:
+        result = krasse(root, "export", stem[:3].lstrip("0"), "--esp", "generic")
+        assert result.exit_code == 0, result.output
+    assert krasse(root, "archive", "-q").exit_code == 0
+    return root
+
+
+def fresh(tmp_path: Path) -> Path:
+    from conftest import ROOT
+
+    root = tmp_path / "fresh"
+    (root / "issues").mkdir(parents=True)
+    shutil.copy(ROOT / "newsletter.toml", root / "newsletter.toml")
+    shutil.copytree(ROOT / "layouts", root / "layouts")
+    return root
+
+
+def compare(original: Path, rebuilt: Path) -> None:
+    for stem in EXAMPLES:
+        before = facts((original / "outbox" / stem / "email.txt").read_text(encoding="utf-8"))
+        [after_path] = (rebuilt / "outbox").glob(f"{stem[:3]}-*/email.txt")
+        after = facts(after_path.read_text(encoding="utf-8"))
+        assert after[0] == before[0], (stem, before[0] - after[0], after[0] - before[0])
+        assert after[1:] == before[1:], stem
+    assert facts((original / "outbox" / EXAMPLES[1] / "email.txt").read_text(encoding="utf-8"))[3] == 45
+
+
+def test_round_trip_through_the_exported_eml(original: Path, tmp_path: Path) -> None:
+    root = fresh(tmp_path)
+    files = [str(original / "outbox" / stem / "export" / "generic" / "email.eml") for stem in EXAMPLES]
+    result = krasse(root, "import", *files)
+    assert result.exit_code == 0, result.output
+    assert "kept as a URL (not downloaded): https://krasse-links.example/archiv/images/kurve.png" in result.output
+    assert krasse(root, "check").exit_code == 0
+    built = krasse(root, "build")
+    assert built.exit_code == 0, built.output
+    compare(original, root)
+    text = (root / "issues" / "042-der-moment.md").read_text(encoding="utf-8")
+    assert 'subject: "Krasse Links No. 42: Der Moment – ein Essay"' in text
+    assert "date: 2026-10-19" in text
+
+
+def test_round_trip_through_the_archive_pages(original: Path, tmp_path: Path) -> None:
+    root = fresh(tmp_path)
+    pages = sorted((original / "outbox" / "archive").glob("*/index.html"))
+    assert len(pages) == len(EXAMPLES)
+    result = krasse(root, "import", *map(str, pages))
+    assert result.exit_code == 0, result.output
+    # Local images of the page are copied next to the issues, byte for byte.
+    assert (root / "issues" / "images" / "kurve.png").read_bytes() == (
+        original / "issues" / "images" / "kurve.png"
+    ).read_bytes()
+    assert 'tags: ["essay", "ki", "ökonomie"]' in (root / "issues" / "042-der-moment.md").read_text("utf-8")
+    built = krasse(root, "build")
+    assert built.exit_code == 0, built.output
+    compare(original, root)
