@@ -123,10 +123,10 @@ def convert_html(text: str, source: str, newsletter: str) -> tuple[list[Draft], 
     notes = _footnotes(root, soup, draft)
     if not _text(root) and not root.find("img"):
         return [], [Finding(source, 0, "import-empty", "no readable content found in the page (only layout)")]
-    body = _MARK.sub(r"[^\1]", _Converter().convert_soup(root))
-    if notes:
+    body = tidy(_MARK.sub(r"[^\1]", _Converter().convert_soup(root)))
+    if notes:  # after tidy: a divider above the notes must not leave an empty item
         body = body.rstrip() + "\n\n" + "\n\n".join(notes) + "\n"
-    draft.body = tidy(body)
+    draft.body = body
     readable = _MARK.sub(" ", _readable(root))
     draft.source_words = words(readable) + words(" ".join(n for n in notes)) + words(draft.title or "")
     draft.source_words += words(draft.preheader or "") + words(" ".join(draft.tags))
@@ -254,7 +254,9 @@ def _strip_merge_tags(root: Tag, draft: Draft) -> None:
         if merge.search(s):
             for tag in merge.findall(s):
                 draft.dropped.append(f"merge tag {tag}")
-            s.replace_with(merge.sub("", s))
+            # `Hallo *|FNAME|*,` → `Hallo,`: the space before the tag goes with it.
+            text = re.sub(rf"[ \t\u00a0]*(?:{merge.pattern})(?=[,.!?;:])", "", str(s))
+            s.replace_with(merge.sub("", text))
     for a in root.find_all("a", href=True):
         if merge.search(str(a["href"])):
             draft.dropped.append(f"merge-tag link {a['href']}")

@@ -1,0 +1,159 @@
+"""`krasse import` of HTML: campaign exports with layout tables, merge tags, pixels and footers.
+
+The pages are written here in the shapes services produce (nested presentation tables, hidden
+preheader, `<a name>` footnote anchors, quotes drawn as bordered table cells).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import krasse
+
+from pipeline.export.services import BUILTIN, parse_profiles
+from pipeline.importer.htmlpage import convert_html
+from pipeline.load import parse_issue
+
+PROFILES = parse_profiles(BUILTIN.read_text(encoding="utf-8"), BUILTIN)
+
+
+def cell(inner: str, style: str = "") -> str:
+    """One layout row, the way builders nest them: table > tbody > tr > td."""
+    return (
+        '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"><tbody><tr>'
+        f'<td style="padding:0 24px;{style}">{inner}</td></tr></tbody></table>'
+    )
+
+
+def divider() -> str:
+    return cell('<p style="border-top:solid 1px #d9d4cc;font-size:1px;margin:0 auto;width:100%"></p>')
+
+
+def campaign(unsubscribe: str, web: str, first_name: str) -> str:
+    rows = [
+        cell(f'<a href="{web}">Im Browser ansehen</a>', "font-size:12px"),
+        cell("<strong>Krasse Links</strong> · No. 17 · 3. März 2025", "color:#c2185b"),
+        cell("<h1>Kabel und Kompromisse</h1>"),
+        divider(),
+        cell(
+            f"<p>Hallo {first_name}, willkommen bei Krasse Links No. 17. Heute geht es um Seekabel, "
+            "Nutzer&#42;innen und den &lt;Moment&gt; davor.</p>"
+        ),
+        divider(),
+        cell(
+            '<p>Die Reederei Tiefgang hat <a href="https://tiefgang.example.org/kabel">ihren Kabelplan</a> '
+            'vorgelegt.<sup><a href="#anm1">1</a></sup> Er beginnt so:</p>'
+            + cell("<p>Wir verlegen nur dort, wo niemand fischt.</p>", "border-left:4px solid #c2185b")
+            + "<table><tr><th>Strecke</th><th>Länge</th></tr><tr><td>Nord</td><td>120 km</td></tr>"
+            "<tr><td>Süd</td><td>80 km</td></tr></table>"
+            '<p>Das glaube ich erst, wenn ich es sehe.<sup><a href="#anm2">2</a></sup></p>'
+        ),
+        divider(),
+        cell(
+            '<h2>Anmerkungen</h2><ol><li><a name="anm1"></a>Der Plan liegt als PDF bei. '
+            '<a href="#ref1">↩</a></li><li><a name="anm2"></a>Ich habe nachgefragt und warte.</li></ol>'
+        ),
+        cell(
+            f'<p><a href="{unsubscribe}">Abmelden</a></p><p>Redaktion Beispiel · Hafenweg 3 · 20457 Hamburg</p>',
+            "font-size:12px",
+        ),
+    ]
+    hidden = (
+        '<div style="display:none;max-height:0;overflow:hidden">Seekabel, Fischer und ein Plan aus Papier.'
+        "\u200c\u00a0\u200c\u00a0</div>"
+    )
+    pixel = '<img src="https://track.example.net/open?id=7" width="1" height="1" alt="">'
+    return (
+        "<!doctype html><html><head><title>Krasse Links No. 17: Kabel und Kompromisse</title>"
+        "<style>p{margin:0}</style></head><body><!--[if mso]><table><tr><td><![endif]-->"
+        f"{hidden}{''.join(rows)}{pixel}<!--[if mso]></td></tr></table><![endif]--></body></html>"
+    )
+
+
+@pytest.mark.parametrize("key", sorted(PROFILES))
+def test_campaign_html_of_every_service_imports_clean(key: str) -> None:
+    profile = PROFILES[key]
+    web = profile.web or "https://krasse-links.example/archiv/17/"
+    [draft], findings = convert_html(
+        campaign(profile.unsubscribe, web, profile.first_name or "{{first_name}}"), "c.html", "Krasse Links"
+    )
+    assert findings == []
+    body = draft.body
+    for tag in (profile.unsubscribe, profile.web, profile.first_name):
+        if tag:
+            assert tag not in body
+    assert body.startswith("Hallo, willkommen bei Krasse Links No. 17.")
+    assert draft.number == 17 and draft.title == "Kabel und Kompromisse"
+    assert draft.date is not None and draft.date.isoformat() == "2025-03-03"
+    assert draft.preheader == "Seekabel, Fischer und ein Plan aus Papier."
+    assert "Abmelden" not in body and "Hafenweg" not in body and "Im Browser" not in body
+    assert "track.example.net" not in body and "Anmerkungen" not in body
+    assert "Nutzer\\*innen" in body and "\\<Moment\\>" in body
+    assert "> Wir verlegen nur dort, wo niemand fischt." in body
+    assert "| Strecke | Länge |" in body and "| Nord | 120 km |" in body
+    assert "vorgelegt.[^1] Er beginnt so:" in body and "sehe.[^2]" in body
+    assert "[^1]: Der Plan liegt als PDF bei." in body and "[^2]: Ich habe nachgefragt und warte." in body
+    assert "↩" not in body
+    items = body.split("\n---\n")
+    assert len(items) == 2 and items[0].startswith("Hallo")
+    dropped = " ".join(draft.dropped)
+    assert "Hafenweg" in dropped and "track.example.net" in dropped and "Anmerkungen" in dropped
+
+
+def test_campaign_html_builds_and_lists_what_was_dropped(empty_project: Path) -> None:
+    source = empty_project / "kampagne.html"
+    source.write_text(campaign("*|UNSUB|*", "*|ARCHIVE|*", "*|FNAME|*"), encoding="utf-8")
+    result = krasse(empty_project, "import", str(source), "--verbose")
+    assert result.exit_code == 0, result.output
+    assert "[import-dropped] boilerplate dropped: 'Abmelden Redaktion Beispiel · Hafenweg 3" in result.output
+    assert "merge tag *|FNAME|*" in result.output
+    [path] = (empty_project / "issues").glob("*.md")
+    assert path.name == "017-kabel-und-kompromisse.md"
+    issue, findings = parse_issue(path.read_text(encoding="utf-8"), path)
+    assert issue is not None and issue.meta.subject == "Kabel und Kompromisse"
+    built = krasse(empty_project, "build")
+    assert built.exit_code == 0, built.output
+    txt = next((empty_project / "outbox").glob("017-*/email.txt")).read_text(encoding="utf-8")
+    assert "Nutzer*innen und den <Moment> davor." in re.sub(r"\s+", " ", txt)
+    quiet = krasse(empty_project, "import", str(source), "--force")
+    assert quiet.exit_code == 0 and "boilerplate dropped" not in quiet.output
+
+
+def test_email_of_the_other_layout_still_imports(project: Path) -> None:
+    """Footnote anchors as `<a name>`, quotes as bordered tables, escaped stars: the same issue comes out."""
+    assert krasse(project, "build", "-q").exit_code == 0
+    html = (project / "outbox" / "042-der-moment" / "email.html").read_text(encoding="utf-8")
+    [before], _ = convert_html(html, "a.html", "Krasse Links")
+    changed = re.sub(r'<li id="(fn\d+)"([^>]*)>', r'<li\2><a name="\1"></a>', html)
+    changed = re.sub(
+        r'<sup class="fnref"[^>]*><a href="#(fn\d+)" id="(fnref\d+)"', r'<sup><a name="\2"></a><a href="#\1"', changed
+    )
+    changed = re.sub(
+        r"<blockquote[^>]*>(.*?)</blockquote>",
+        r'<table role="presentation"><tr><td style="border-left:4px solid #c2185b;padding-left:16px">\1</td></tr></table>',
+        changed,
+        flags=re.S,
+    ).replace("*innen", "&#42;innen")
+    assert changed != html and 'id="fn1"' not in changed
+    [after], _ = convert_html(changed, "b.html", "Krasse Links")
+    assert after.body == before.body
+    assert len(re.findall(r"(?m)^\[\^\d+\]:", after.body)) == 45
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "<html><body><table><tr><td>&nbsp;</td></tr></table></body></html>",
+        '<html><body><nav><a href="/">Start</a></nav><footer>© Beispiel</footer></body></html>',
+        "<html><head><title>Leer</title></head></html>",
+    ],
+)
+def test_page_without_content_is_an_error_naming_the_file(empty_project: Path, page: str) -> None:
+    source = empty_project / "leer.html"
+    source.write_text(page, encoding="utf-8")
+    result = krasse(empty_project, "import", str(source), "--number", "3", "--date", "2024-01-01")
+    assert result.exit_code == 1
+    assert "leer.html: error [import-empty] no readable content" in result.output
+    assert not list((empty_project / "issues").glob("*.md"))

@@ -1,0 +1,124 @@
+"""`krasse import` of mail files: an mbox of several messages, text-only messages, inline images, bad files."""
+
+from __future__ import annotations
+
+import mailbox
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, krasse
+
+from pipeline.load import parse_issue
+
+PNG = (ROOT / "issues" / "images" / "kurve.png").read_bytes()
+
+
+def message(number: int, day: str, html: str | None, text: str | None) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = "Krasse Links <post@krasse-links.example>"
+    msg["To"] = "leserin@example.invalid"
+    msg["Subject"] = f"Krasse Links No. {number}: Ausgabe über Weichen"
+    msg["Date"] = f"{day} 07:00:00 +0100"
+    if text is not None:
+        msg.set_content(text)
+    if html is not None:
+        if text is None:
+            msg.set_content(html, subtype="html")
+        else:
+            msg.add_alternative(html, subtype="html")
+    return msg
+
+
+def issue_html(number: int) -> str:
+    return (
+        f"<html><body><p>Willkommen bei Krasse Links No. {number}. Die Weichen stehen auf Herbst.</p><hr>"
+        '<p>Die <a href="https://bahnblog.example.de/weichen">Weichenheizung</a> ist <em>kaputt</em>.</p>'
+        "<blockquote><p>Es zieht im Stellwerk.</p></blockquote><ul><li>Nordstrecke</li><li>Südstrecke</li></ul>"
+        "</body></html>"
+    )
+
+
+def issues_of(project: Path) -> dict[int, str]:
+    out = {}
+    for path in sorted((project / "issues").glob("*.md")):
+        issue, findings = parse_issue(path.read_text(encoding="utf-8"), path)
+        assert issue is not None, findings
+        out[issue.number] = issue
+    return out
+
+
+def test_mbox_with_several_messages_imports_each(empty_project: Path) -> None:
+    path = empty_project / "alt.mbox"
+    box = mailbox.mbox(str(path))
+    box.add(message(7, "Sun, 05 Jan 2025", issue_html(7), "Textfassung, nicht genommen."))
+    box.add(message(8, "Sun, 19 Jan 2025", None, "Willkommen bei Krasse Links No. 8. Nur Text.\n\n\n- eins\n- zwei\n"))
+    box.add(message(9, "Sun, 02 Feb 2025", issue_html(9), None))
+    box.flush()
+    box.close()
+    result = krasse(empty_project, "import", str(path))
+    assert result.exit_code == 0, result.output
+    issues = issues_of(empty_project)
+    assert sorted(issues) == [7, 8, 9]
+    seven = issues[7]
+    assert seven.meta.title == "Ausgabe über Weichen" and seven.meta.date.isoformat() == "2025-01-05"
+    assert "[Weichenheizung](https://bahnblog.example.de/weichen) ist *kaputt*." in seven.body
+    assert "> Es zieht im Stellwerk." in seven.body and "- Nordstrecke" in seven.body
+    assert "Textfassung" not in seven.body  # the HTML part wins
+    eight = issues[8]  # no HTML part: imported from its text
+    assert eight.body.strip().startswith("Willkommen bei Krasse Links No. 8. Nur Text.")
+    assert "\n---\n" in eight.body and "- eins\n- zwei" in eight.body
+    assert "alt.mbox#2 → issues/008-ausgabe-ueber-weichen.md" in result.output
+    assert krasse(empty_project, "build").exit_code == 0
+
+
+def test_inline_cid_image_is_copied_next_to_the_issue(empty_project: Path) -> None:
+    msg = message(
+        11,
+        "Sun, 02 Mar 2025",
+        '<p>Willkommen bei Krasse Links No. 11.</p><p><img src="cid:kurve1" alt="Eine Kurve"></p>',
+        None,
+    )
+    msg.get_payload()  # single part so far
+    msg.make_related()
+    msg.add_related(PNG, "image", "png", cid="<kurve1>", filename="kurve.png")
+    path = empty_project / "bild.eml"
+    path.write_bytes(bytes(msg))
+    result = krasse(empty_project, "import", str(path))
+    assert result.exit_code == 0, result.output
+    [issue] = issues_of(empty_project).values()
+    assert "![Eine Kurve](images/kurve.png)" in issue.body
+    assert (empty_project / "issues" / "images" / "kurve.png").read_bytes() == PNG
+    assert krasse(empty_project, "build").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("kein-mail.eml", b"Das hier ist nur ein Einkaufszettel.\nMilch\nBrot\n", "not an email message"),
+        ("bild.eml", PNG, "not an email message"),
+        ("leer.eml", b"", "file is empty"),
+        ("leer.mbox", b"\n\n", "file is empty"),
+        ("kaputt.mbox", b"Subject: ohne From-Zeile\n\nText\n", "no messages found"),
+    ],
+)
+def test_bad_mail_files_name_the_file_and_write_nothing(
+    empty_project: Path, name: str, content: bytes, message: str
+) -> None:
+    path = empty_project / name
+    path.write_bytes(content)
+    result = krasse(empty_project, "import", str(path), "--number", "5", "--date", "2025-01-01")
+    assert result.exit_code == 1, result.output
+    assert name in result.output and message in result.output
+    assert not list((empty_project / "issues").glob("*.md"))
+
+
+def test_one_bad_file_means_nothing_is_written(empty_project: Path) -> None:
+    good = empty_project / "gut.eml"
+    good.write_bytes(bytes(message(3, "Sun, 05 Jan 2025", issue_html(3), None)))
+    bad = empty_project / "schlecht.eml"
+    bad.write_bytes(b"")
+    result = krasse(empty_project, "import", str(good), str(bad))
+    assert result.exit_code == 1
+    assert "schlecht.eml" in result.output
+    assert not list((empty_project / "issues").glob("*.md"))
