@@ -111,7 +111,7 @@ def test_campaign_html_builds_and_lists_what_was_dropped(empty_project: Path) ->
     assert "merge tag *|FNAME|*" in result.output
     [path] = (empty_project / "issues").glob("*.md")
     assert path.name == "017-kabel-und-kompromisse.md"
-    issue, findings = parse_issue(path.read_text(encoding="utf-8"), path)
+    issue, _ = parse_issue(path.read_text(encoding="utf-8"), path)
     assert issue is not None and issue.meta.subject == "Kabel und Kompromisse"
     built = krasse(empty_project, "build")
     assert built.exit_code == 0, built.output
@@ -132,7 +132,7 @@ def test_email_of_the_other_layout_still_imports(project: Path) -> None:
     )
     changed = re.sub(
         r"<blockquote[^>]*>(.*?)</blockquote>",
-        r'<table role="presentation"><tr><td style="border-left:4px solid #c2185b;padding-left:16px">\1</td></tr></table>',
+        r'<table role="presentation"><tr><td style="border-left:4px solid #c2185b">\1</td></tr></table>',
         changed,
         flags=re.S,
     ).replace("*innen", "&#42;innen")

@@ -99,3 +99,14 @@ def test_round_trip_through_the_archive_pages(original: Path, tmp_path: Path) ->
     built = krasse(root, "build")
     assert built.exit_code == 0, built.output
     compare(original, root)
+
+
+def test_dry_run_of_a_page_with_a_local_image_writes_nothing_and_finds_nothing(original: Path, tmp_path: Path) -> None:
+    root = fresh(tmp_path)
+    page = original / "outbox" / "archive" / "41" / "index.html"
+    result = krasse(root, "import", str(page), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "would write issues/041-plattform-daemmerung.md" in result.output
+    assert "![Liniendiagramm" in result.output and "](images/kurve.png)" in result.output
+    assert "img-missing" not in result.output and "need your hand" not in result.output
+    assert list(root.rglob("*.md")) == [] and not (root / "issues" / "images").exists()
