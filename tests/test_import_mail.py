@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mailbox
+import re
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -122,3 +123,26 @@ def test_one_bad_file_means_nothing_is_written(empty_project: Path) -> None:
     assert result.exit_code == 1
     assert "schlecht.eml" in result.output
     assert not list((empty_project / "issues").glob("*.md"))
+
+
+def test_text_part_of_our_own_email_keeps_items_notes_and_title(project: Path) -> None:
+    """A message without HTML part: the text part's title, items, footnotes and link targets survive."""
+    assert krasse(project, "build", "-q").exit_code == 0
+    txt = (project / "outbox" / "042-der-moment" / "email.txt").read_text(encoding="utf-8")
+    msg = message(42, "Mon, 19 Oct 2026", None, txt)
+    for path in (project / "issues").glob("*.md"):
+        path.unlink()
+    (project / "outbox" / "042-der-moment" / "email.txt").unlink()
+    eml = project / "nur-text.eml"
+    eml.write_bytes(bytes(msg))
+    result = krasse(project, "import", str(eml), "--verbose")
+    assert result.exit_code == 0, result.output
+    assert "boilerplate dropped: 'Im Browser lesen: https://krasse-links.example/archiv/42/'" in result.output
+    [issue] = issues_of(project).values()
+    assert issue.meta.title == "Der Moment" and issue.meta.subject == "Krasse Links No. 42: Ausgabe über Weichen"
+    assert issue.body.count("\n---\n") == txt.count("\n* * *\n") - 1  # the notes are no item
+    assert len(set(re.findall(r"(?m)^\[\^(\d+)\]:", issue.body))) == 45
+    assert "## Der \\<Moment\\> um die Sprachmodelle" in issue.body
+    assert "<https://politik-quartal.example.de/maas-verzoegerung>" in issue.body
+    assert "Abmelden" not in issue.body and "Redaktion Beispiel" not in issue.body
+    assert krasse(project, "build").exit_code == 0

@@ -76,7 +76,7 @@ def convert_message(message: EmailMessage, source: str, newsletter: str) -> tupl
     if subject:
         draft.subject = subject
         draft.number = find_number(subject, newsletter) or draft.number
-        if not draft.title or part.get_content_type() == "text/plain":
+        if not draft.title:  # an <h1> or an underlined title line in the text wins
             draft.title = strip_name(subject, newsletter)
         draft.source_words += words(subject)
     if date := message.get("Date"):

@@ -15,7 +15,7 @@ from pipeline.importer.draft import NUMBER_MARK, Draft, find_date, tidy, words
 
 _SUPER = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _FROM_SUPER = str.maketrans(_SUPER, "0123456789")
-_MARKER = re.compile(f"(?<=[^\\s{_SUPER}])([{_SUPER}]+)")
+_MARKER = re.compile(f"(?<=[^\\s{_SUPER}])([{_SUPER}]+)|\\[\\^(\\d{{1,4}})\\]")
 _NOTE_LINE = re.compile(rf"^\s*(?:\[?\^?)?([{_SUPER}]+|\d{{1,3}})(?:[.):\]]|\s)\s*(?=\S)")
 _NOTES_HEADING = re.compile(r"^\s*(Anmerkungen|Fußnoten|Fussnoten|Endnoten|Notes|Footnotes|Quellen)\s*:?\s*$", re.I)
 _BULLET = re.compile(r"^\s*[•·▪‣◦*\-–]\s+")
@@ -23,12 +23,14 @@ _NUMBERED = re.compile(r"^\s*(\d{1,3})[.)]\s+")
 _PAGE_NUMBER = re.compile(
     r"^\s*(?:[-–]\s*)?(?:(?:Seite|Page|S\.)\s*)?\d{1,4}(?:\s*(?:/|von|of)\s*\d{1,4})?(?:\s*[-–])?\s*$"
 )
+_UNDERLINE = re.compile(r"^\s*[\W_]+\s*$")  # separators, setext underlines: punctuation only
 _SEPARATOR = re.compile(r"^\s*(?:\*\s*\*\s*\*|---+|___+)\s*$")
 _BOILERPLATE = re.compile(
     r"^\s*(?:Im Browser lesen|Im Browser ansehen|Webversion|View (?:this email )?in (?:your )?browser|Abmelden|"
     r"Abbestellen|Unsubscribe)\b.*$",
     re.I,
 )
+_URL = re.compile(r"(https?://[^\s<>\"\x02]+)")
 _ESCAPE = re.compile(r"([\\`*_\[\]<>&|~])")
 
 
@@ -64,26 +66,34 @@ def convert_text(text: str, source: str, newsletter: str) -> list[Draft]:
 def _issue(lines: list[str], offset: int, number: int | None, rest: str, source: str, newsletter: str) -> Draft:
     draft = Draft(source=source, body="", number=number)
     title = rest.strip(" \t:.–—-")
-    if number is not None:
-        draft.title = title or f"{newsletter} No. {number}"
+    if find_date(title) and sum(words(title).values()) <= 4:
+        title = ""  # `Krasse Links No. 42 – 19. Oktober 2026`: a date, not a title
+    draft.title = title or None
     lines = _drop_artefacts(lines, offset, newsletter, draft)
+    lines = _setext_title(lines, draft)
+    if rest.strip() and draft.title != title:  # the heading line held the date, the underlined line the title
+        draft.dropped.append(rest.strip())
     lines = _drop_boilerplate(lines, draft)
     lines, notes = _footnotes(lines, draft)
-    draft.date = find_date("\n".join(lines))
     kept = "\n".join(lines)
-    draft.source_words = words(kept) + words(" ".join(notes)) + words(title)
-    body = _markdown(lines)
-    if notes:
+    draft.date = find_date(rest) or find_date(kept)
+    draft.source_words = words(kept) + words(" ".join(notes)) + words(draft.title or "")
+    body = tidy(_markdown(lines))
+    if notes:  # after tidy: a separator above the notes must not leave an empty item
         body = body.rstrip("\n") + "\n\n" + "\n\n".join(notes) + "\n"
-    draft.body = tidy(body)
-    if draft.title is None:
-        draft.title = _first_sentence(kept)
+    draft.body = body
     return draft
 
 
-def _first_sentence(text: str) -> str | None:
-    m = re.search(r"\S[^\n]*?(?:[.!?](?=\s)|$)", text, re.M)
-    return m.group(0).strip()[:80] if m else None
+def _setext_title(lines: list[str], draft: Draft) -> list[str]:
+    """A title underlined with `===` right below the heading line (a mail's text part) is the title."""
+    filled = [i for i, line in enumerate(lines) if line.strip()][:2]
+    if len(filled) == 2 and filled[1] == filled[0] + 1 and re.fullmatch(r"\s*(=+|-+)\s*", lines[filled[1]]):
+        title = lines[filled[0]].strip()
+        if len(lines[filled[1]].strip()) >= max(3, len(title) // 2):
+            draft.title = title
+            return lines[: filled[0]] + lines[filled[1] + 1 :]
+    return lines
 
 
 def _drop_artefacts(lines: list[str], offset: int, newsletter: str, draft: Draft) -> list[str]:
@@ -97,7 +107,7 @@ def _drop_artefacts(lines: list[str], offset: int, newsletter: str, draft: Draft
         repeated = (
             counts[stripped] >= 3
             and len(stripped) <= 80
-            and not (_BULLET.match(line) or _SEPARATOR.match(line) or "://" in line)
+            and not (_BULLET.match(line) or _UNDERLINE.match(line) or "://" in line)
         )
         page = bool(_PAGE_NUMBER.match(line)) and bool(stripped)
         header = bool(heading.match(line)) and len(stripped) <= 120  # the issue's own line, repeated per page
@@ -130,7 +140,7 @@ def _footnotes(lines: list[str], draft: Draft) -> tuple[list[str], list[str]]:
     """Superscript markers with a notes section of lines starting with the same numbers → `[^n]`."""
     markers: list[int] = []
     for line in lines:
-        markers.extend(int(m.group(1).translate(_FROM_SUPER)) for m in _MARKER.finditer(line))
+        markers.extend(_marker_value(m) for m in _MARKER.finditer(line) if not _NOTE_LINE.match(line[: m.end()]))
     order = list(dict.fromkeys(markers))
     if not order:
         return lines, []
@@ -153,6 +163,8 @@ def _footnotes(lines: list[str], draft: Draft) -> tuple[list[str], list[str]]:
     head = start
     while head > 0 and not lines[head - 1].strip():
         head -= 1
+    if head > 1 and re.fullmatch(r"\s*(?:-{3,}|={3,})\s*", lines[head - 1]):
+        head -= 1  # `Anmerkungen` underlined, as in a mail's text part
     if head > 0 and _NOTES_HEADING.match(lines[head - 1]):
         draft.dropped.append(lines[head - 1].strip())
         head -= 1
@@ -172,14 +184,28 @@ def _footnotes(lines: list[str], draft: Draft) -> tuple[list[str], list[str]]:
     label_of = {value: order.index(value) + 1 for value in order}
 
     def marker(m: re.Match) -> str:
-        value = int(m.group(1).translate(_FROM_SUPER))
+        value = _marker_value(m)
         return f"\x02{label_of[value]}\x03" if value in label_of else m.group(0)
 
     return [_MARKER.sub(marker, line) for line in body_lines], notes
 
 
+def _marker_value(m: re.Match) -> int:
+    return int((m.group(1) or m.group(2)).translate(_FROM_SUPER))
+
+
 def _escape(text: str) -> str:
-    """Plain text is not Markdown: `Nutzer*innen`, `<Moment>` and `[1]` must stay what they are."""
+    """Plain text is not Markdown: `Nutzer*innen`, `<Moment>` and `[1]` stay what they are; URLs become links."""
+    parts = _URL.split(text)
+    return "".join(_escape_text(p) if k % 2 == 0 else _autolink(p) for k, p in enumerate(parts))
+
+
+def _autolink(url: str) -> str:
+    core = url.rstrip(".,;:!?)]»“\"'")
+    return f"<{core}>" + _escape_text(url[len(core) :])
+
+
+def _escape_text(text: str) -> str:
     text = _ESCAPE.sub(r"\\\1", text)
     text = re.sub(r"^(\s*)([#>+=])", r"\1\\\2", text)
     text = re.sub(r"^(\s*\d{1,9})([.)])(?=\s|$)", r"\1\\\2", text)
@@ -195,11 +221,18 @@ def _markdown(lines: list[str]) -> str:
     out: list[str] = []
     blank = 0
     previous = ""  # "text", "list" or ""
-    for line in lines:
+    skip = False
+    for i, line in enumerate(lines):
+        if skip:
+            skip = False
+            continue
         if not line.strip():
             blank += 1
             continue
-        if blank >= 2 or _SEPARATOR.match(line):
+        underlined = i + 1 < len(lines) and re.fullmatch(r"\s*(?:={3,}|-{3,})\s*", lines[i + 1])
+        marker = bool(_BULLET.match(line) or _NUMBERED.match(line))
+        blank_before = blank > 0
+        if blank >= 2 or _SEPARATOR.match(line):  # setext underlines were skipped with their heading
             out.append("\n---\n")
             previous, blank = "", 0
             if _SEPARATOR.match(line):
@@ -208,7 +241,12 @@ def _markdown(lines: list[str]) -> str:
             out.append("")
             previous = ""
         blank = 0
-        if m := _BULLET.match(line):
+        if previous == "list" and not blank_before and line[:1].isspace() and not marker:
+            out[-1] += " " + _escape(line.strip())  # a wrapped list item goes on, indented
+            continue
+        if underlined and not marker:
+            kind, text, skip = "heading", "## " + _escape(line.strip()), True  # a setext heading
+        elif m := _BULLET.match(line):
             kind, text = "list", "- " + _escape(line[m.end() :].strip())
         elif m := _NUMBERED.match(line):
             kind, text = "list", f"{m.group(1)}. " + _escape(line[m.end() :].strip())
@@ -219,5 +257,7 @@ def _markdown(lines: list[str]) -> str:
         if previous and kind != previous:
             out.append("")  # a list must not be swallowed by the paragraph before or after it
         out.append(text)
-        previous = kind
+        previous = "" if kind == "heading" else kind
+        if kind == "heading":
+            out.append("")
     return "\n".join(out) + "\n"

@@ -157,8 +157,8 @@ def plan_import(
                     "no date found (message Date, page metadata or a date in the text); give it with --date",
                 )
             )
-        if not draft.title:
-            missing.append(Finding(draft.source, 0, "import-title", "no title found (subject, <h1> or first line)"))
+        if not draft.title and draft.number is not None:  # nothing better said: the name and number
+            draft.title = f"{config['newsletter.name']} No. {draft.number}"
         if lost := lost_words(draft):
             sample = ", ".join(lost[:12])
             missing.append(
