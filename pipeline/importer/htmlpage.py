@@ -365,10 +365,12 @@ def _footnotes(root: Tag, soup: BeautifulSoup, draft: Draft) -> list[str]:
     notes = []
     containers = []
     for label, target in sorted(definitions.items()):
-        for a in target.find_all("a", href=True):
-            href = str(a["href"])
+        for a in target.find_all("a"):
+            href = str(a.get("href") or "")
             if (href.startswith("#") and href[1:] in ref_ids) or _BACK.match(_text(a)):
-                a.decompose()
+                a.decompose()  # the way back to the text
+            elif not href and _REF_TEXT.match(_text(a)):
+                a.decompose()  # the note's own label (`<a name="fn1">[1]</a>`): `[^1]:` says it
         containers.append(target.parent)
         numbered = target.name != "li"  # a paragraph note starts with its own number
         target.name = "div"

@@ -15,8 +15,9 @@ from pipeline.importer.draft import NUMBER_MARK, Draft, find_date, tidy, words
 
 _SUPER = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _FROM_SUPER = str.maketrans(_SUPER, "0123456789")
-_MARKER = re.compile(f"(?<=[^\\s{_SUPER}])([{_SUPER}]+)|\\[\\^(\\d{{1,4}})\\]")
-_NOTE_LINE = re.compile(rf"^\s*(?:\[?\^?)?([{_SUPER}]+|\d{{1,3}})(?:[.):\]]|\s)\s*(?=\S)")
+# `…worden.¹`, or the marks our own text part has used: `[^1]`, `[Anm. 1]`.
+_MARKER = re.compile(f"(?<=[^\\s{_SUPER}])([{_SUPER}]+)|\\[(?:\\^|Anm\\.?\\s*)(\\d{{1,4}})\\]")
+_NOTE_LINE = re.compile(rf"^\s*(?:\[(?:\^|Anm\.?\s*)?)?([{_SUPER}]+|\d{{1,3}})(?:[.):\]]|\s)\s*(?=\S)")
 _NOTES_HEADING = re.compile(r"^\s*(Anmerkungen|Fußnoten|Fussnoten|Endnoten|Notes|Footnotes|Quellen)\s*:?\s*$", re.I)
 _BULLET = re.compile(r"^\s*[•·▪‣◦*\-–]\s+")
 _NUMBERED = re.compile(r"^\s*(\d{1,3})[.)]\s+")
@@ -138,6 +139,12 @@ def _drop_boilerplate(lines: list[str], draft: Draft) -> list[str]:
 
 def _footnotes(lines: list[str], draft: Draft) -> tuple[list[str], list[str]]:
     """Superscript markers with a notes section of lines starting with the same numbers → `[^n]`."""
+    lines = list(lines)
+    for i in range(len(lines) - 1):  # a wrapped `[Anm.` / `12]`: the number goes back up to its mark
+        m = re.match(r"\s*(\d{1,4}\])\s*", lines[i + 1])
+        if m and re.search(r"\[Anm\.?$", lines[i]):
+            lines[i] += " " + m.group(1)
+            lines[i + 1] = lines[i + 1][m.end() :]
     markers: list[int] = []
     for line in lines:
         markers.extend(_marker_value(m) for m in _MARKER.finditer(line) if not _NOTE_LINE.match(line[: m.end()]))
