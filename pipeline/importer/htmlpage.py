@@ -18,6 +18,7 @@ purpose is listed (`--verbose`):
 from __future__ import annotations
 
 import re
+import tomllib
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from markdownify import ATX, MarkdownConverter
@@ -40,16 +41,21 @@ _BOILER_LINK = re.compile(
 _NOTES_HEADING = re.compile(r"^\s*(Anmerkungen|Fußnoten|Fussnoten|Endnoten|Notes|Footnotes)\s*$", re.I)
 _BACK = re.compile(r"^\s*(?:↩︎?|↑|\^|zurück.*|back.*)\s*$", re.I)
 _REF_TEXT = re.compile(r"^\s*\[?(\d{1,4})\]?\s*$")
+_NOT_TAGS = {"name", "import", "source", "hosted_copy"}
 _MARK = re.compile("\x02(\\d+)\x03")
 
 
 def merge_tag_pattern() -> re.Pattern[str]:
-    """Every tag of every built-in service profile, plus the usual tag syntaxes of services we do not know."""
-    from pipeline.export.services import BUILTIN, PLACEHOLDERS, parse_profiles
+    """Every tag of every built-in service profile, plus the usual tag syntaxes of services we do not know.
 
-    known = set(PLACEHOLDERS.values())
-    for profile in parse_profiles(BUILTIN.read_text(encoding="utf-8"), BUILTIN).values():
-        known |= {t for t in (profile.unsubscribe, profile.web, profile.first_name) if t}
+    Read straight from services.toml: every string that is not a description is a tag.
+    """
+    from pipeline.export.services import BUILTIN
+
+    known: set[str] = set()
+    for profile in tomllib.loads(BUILTIN.read_text(encoding="utf-8")).values():
+        if isinstance(profile, dict):
+            known |= {v for k, v in profile.items() if isinstance(v, str) and v and k not in _NOT_TAGS}
     generic = [
         r"\*\|[A-Z0-9_:]+\|\*",  # Mailchimp
         r"\{\{[^{}\n]{1,80}\}\}",  # Liquid, Jinja, Handlebars, Go templates
