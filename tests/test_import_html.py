@@ -157,3 +157,21 @@ def test_page_without_content_is_an_error_naming_the_file(empty_project: Path, p
     assert result.exit_code == 1
     assert "leer.html: error [import-empty] no readable content" in result.output
     assert not list((empty_project / "issues").glob("*.md"))
+
+
+def test_page_in_its_declared_charset_is_read_in_it(empty_project: Path) -> None:
+    page = (
+        '<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1252">'
+        "<title>Krasse Links No. 4: Grüße</title></head><body><h1>Grüße</h1>"
+        "<p>Willkommen bei Krasse Links No. 4. Straßenbahnen fahren – „immer“ öfter.</p></body></html>"
+    )
+    source = empty_project / "alt.html"
+    source.write_bytes(page.encode("cp1252"))
+    result = krasse(empty_project, "import", str(source), "--date", "2019-05-01")
+    assert result.exit_code == 0, result.output
+    text = (empty_project / "issues" / "004-gruesse.md").read_text(encoding="utf-8")
+    assert "Straßenbahnen fahren – „immer“ öfter." in text and 'title: "Grüße"' in text
+    undeclared = empty_project / "ohne.html"
+    undeclared.write_bytes(page.replace("; charset=windows-1252", "").encode("cp1252"))
+    result = krasse(empty_project, "import", str(undeclared), "--number", "5", "--date", "2019-05-01")
+    assert result.exit_code == 1 and "ohne.html:1: error [file-encoding] not UTF-8" in result.output

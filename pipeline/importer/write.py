@@ -61,8 +61,11 @@ def read_drafts(path: Path, newsletter: str) -> tuple[list[Draft], list[Finding]
         drafts, problems = read_message(raw, name, newsletter) if kind == "mail" else read_mbox(path, name, newsletter)
     else:
         text, problems = decode(raw, name)
+        if text is None and kind == "html":
+            text = declared_charset(raw)
         if text is None:
             return [], problems
+        problems = []
         if kind == "html":
             from pipeline.importer.htmlpage import convert_html
 
@@ -74,6 +77,18 @@ def read_drafts(path: Path, newsletter: str) -> tuple[list[Draft], list[Finding]
     for draft in drafts:
         resolve_images(draft, path.parent)
     return drafts, problems
+
+
+def declared_charset(raw: bytes) -> str | None:
+    """A page that says its encoding (`<meta charset="windows-1252">`) is read in it; else None."""
+    m = re.search(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", raw[:4096], re.I)
+    if not m:
+        return None
+    try:
+        text = raw.decode(m.group(1).decode("ascii"))
+    except (LookupError, UnicodeDecodeError):
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 _IMAGE = re.compile(r"(!\[[^\]]*\]\()(<[^>]*>|[^)\s]+)")
