@@ -175,3 +175,15 @@ def test_page_in_its_declared_charset_is_read_in_it(empty_project: Path) -> None
     undeclared.write_bytes(page.replace("; charset=windows-1252", "").encode("cp1252"))
     result = krasse(empty_project, "import", str(undeclared), "--number", "5", "--date", "2019-05-01")
     assert result.exit_code == 1 and "ohne.html:1: error [file-encoding] not UTF-8" in result.output
+
+
+def test_email_cut_to_fit_the_clip_budget_says_so(project: Path) -> None:
+    config = project / "newsletter.toml"
+    text = config.read_text(encoding="utf-8").replace("clip_budget = 100000", "clip_budget = 30000")
+    config.write_text(text.replace('clip = "warn"', 'clip = "split"'), encoding="utf-8")
+    assert krasse(project, "build", "-q").exit_code == 0
+    html = (project / "outbox" / "041-plattform-daemmerung" / "email.html").read_text(encoding="utf-8")
+    [draft], _ = convert_html(html, "kurz.html", "Krasse Links")
+    assert "Weiterlesen" not in draft.body and "zu lang" not in draft.body
+    assert draft.notices == [(0, "the email was cut short ('Weiterlesen im Web →'): import its archive page instead")]
+    assert 1 < len(draft.body.split("\n---\n")) < 17

@@ -35,9 +35,10 @@ _BOILER_LINK = re.compile(
     r"^\s*(?:im browser (?:lesen|ansehen|öffnen|anzeigen)|web-?version|online (?:lesen|ansehen)|abmelden|abbestellen|"
     r"newsletter abbestellen|view (?:this email )?(?:in|on) (?:your|the )?\s*(?:browser|web)|view online|"
     r"unsubscribe(?: here)?|update (?:your )?(?:profile|preferences)|profil (?:bearbeiten|aktualisieren)|"
-    r"e-?mail-?einstellungen|preferences)\s*[→»›.]?\s*$",
+    r"e-?mail-?einstellungen|preferences|weiterlesen im (?:web|browser)|continue reading online)\s*[→»›.]?\s*$",
     re.I,
 )
+_CUT = re.compile(r"^\s*(?:weiterlesen im (?:web|browser)|continue reading online)", re.I)
 _NOTES_HEADING = re.compile(r"^\s*(Anmerkungen|Fußnoten|Fussnoten|Endnoten|Notes|Footnotes)\s*$", re.I)
 _BACK = re.compile(r"^\s*(?:↩︎?|↑|\^|zurück.*|back.*)\s*$", re.I)
 _REF_TEXT = re.compile(r"^\s*\[?(\d{1,4})\]?\s*$")
@@ -250,6 +251,8 @@ def _drop_boilerplate_links(root: Tag, draft: Draft) -> None:
             if any(not _is_boiler_link(x) and str(x.get("href", "")).startswith("http") for x in parent.find_all("a")):
                 break
             block = parent
+        if _CUT.match(_text(a)):
+            draft.notices.append((0, f"the email was cut short ({_text(a)!r}): import its archive page instead"))
         draft.dropped.append(_text(block))
         block.decompose()
 
