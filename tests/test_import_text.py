@@ -205,3 +205,19 @@ def test_taken_number_is_refused_unless_force(project: Path) -> None:
     assert result.exit_code == 0, result.output
     assert not (project / "issues" / "041-plattform-daemmerung.md").exists()
     assert (project / "issues" / "041-krasse-links-no-41.md").exists()
+
+
+def test_date_found_only_in_the_text_is_said(empty_project: Path) -> None:
+    source = empty_project / "datum.txt"
+    source.write_text("Krasse Links Nr. 8\n\nGeschrieben am 3. Mai 2024 im Zug nach Kassel.\n", encoding="utf-8")
+    result = krasse(empty_project, "import", str(source))
+    assert result.exit_code == 0, result.output
+    assert "datum.txt: warning [import-notice] date 2024-05-03 is the first date in the text" in result.output
+    assert "date: 2024-05-03" in next((empty_project / "issues").glob("008-*.md")).read_text(encoding="utf-8")
+    dated = empty_project / "kopf.txt"
+    dated.write_text("Krasse Links #9 – 17.05.2024\n\nIm Juni 2023 war das anders.\n", encoding="utf-8")
+    result = krasse(empty_project, "import", str(dated))
+    assert result.exit_code == 0, result.output
+    assert "first date" not in result.output
+    text = next((empty_project / "issues").glob("009-*.md")).read_text(encoding="utf-8")
+    assert "date: 2024-05-17" in text and 'title: "Krasse Links No. 9"' in text

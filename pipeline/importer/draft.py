@@ -56,6 +56,7 @@ class Draft:
     subject: str | None = None
     number: int | None = None
     date: dt.date | None = None
+    date_in_text: bool = False  # the date was only found somewhere in the text: say so
     preheader: str | None = None
     tags: tuple[str, ...] = ()
     dropped: list[str] = field(default_factory=list)  # boilerplate taken out on purpose (--verbose)

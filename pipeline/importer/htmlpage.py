@@ -139,7 +139,10 @@ def convert_html(text: str, source: str, newsletter: str) -> tuple[list[Draft], 
     draft.source_words += words(draft.preheader or "") + words(" ".join(draft.tags))
     head = " ".join(filter(None, [meta.get("title", ""), masthead, draft.title or "", readable[:1000]]))
     draft.number = find_number(head, newsletter)
-    draft.date = meta.get("date") or find_date(masthead) or find_date(readable)
+    draft.date = meta.get("date") or find_date(masthead)
+    if draft.date is None:
+        draft.date = find_date(readable)
+        draft.date_in_text = draft.date is not None
     if not draft.title and meta.get("title"):
         draft.title = strip_name(meta["title"], newsletter)
     return [draft], []

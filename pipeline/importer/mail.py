@@ -82,6 +82,7 @@ def convert_message(message: EmailMessage, source: str, newsletter: str) -> tupl
     if date := message.get("Date"):
         try:
             draft.date = parsedate_to_datetime(str(date)).date()
+            draft.date_in_text = False
         except (TypeError, ValueError):
             draft.notices.append((0, f"Date header not readable: {date!r}"))
     _inline_images(message, draft)

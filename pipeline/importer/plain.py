@@ -77,7 +77,10 @@ def _issue(lines: list[str], offset: int, number: int | None, rest: str, source:
     lines = _drop_boilerplate(lines, draft)
     lines, notes = _footnotes(lines, draft)
     kept = "\n".join(lines)
-    draft.date = find_date(rest) or find_date(kept)
+    draft.date = find_date(rest)
+    if draft.date is None:
+        draft.date = find_date(kept)
+        draft.date_in_text = draft.date is not None
     draft.source_words = words(kept) + words(" ".join(notes)) + words(draft.title or "")
     body = tidy(_markdown(lines))
     if notes:  # after tidy: a separator above the notes must not leave an empty item

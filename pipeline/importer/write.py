@@ -151,7 +151,9 @@ def plan_import(
         if number is not None:
             draft.number = number + k
         if day is not None:
-            draft.date = day
+            draft.date, draft.date_in_text = day, False
+        if draft.date_in_text:
+            draft.notices.append((0, f"date {draft.date} is the first date in the text; give --date if it is not"))
         missing = []
         if draft.number is None:
             missing.append(
