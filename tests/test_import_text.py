@@ -221,3 +221,13 @@ def test_date_found_only_in_the_text_is_said(empty_project: Path) -> None:
     assert "first date" not in result.output
     text = next((empty_project / "issues").glob("009-*.md")).read_text(encoding="utf-8")
     assert "date: 2024-05-17" in text and 'title: "Krasse Links No. 9"' in text
+
+
+def test_wrapped_lines_that_look_like_list_items_stay_text() -> None:
+    text = (
+        "Krasse Links No 10\n\nDie Anhörung ist für den\n19. Oktober 2026 angesetzt, und die Stadt\n"
+        "- so heißt es - plant nichts.\n\nDrei Punkte:\n1. eins\n2. zwei\n\n- drei\n  • vier\n"
+    )
+    [draft] = convert_text(text, "x.txt", "Krasse Links")
+    assert "für den\n19\\. Oktober 2026 angesetzt, und die Stadt\n\\- so heißt es" in draft.body
+    assert "Drei Punkte:\n\n1. eins\n2. zwei\n\n- drei\n- vier\n" in draft.body

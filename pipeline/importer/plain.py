@@ -19,7 +19,8 @@ _FROM_SUPER = str.maketrans(_SUPER, "0123456789")
 _MARKER = re.compile(f"(?<=[^\\s{_SUPER}])([{_SUPER}]+)|\\[(?:\\^|Anm\\.?\\s*)(\\d{{1,4}})\\]")
 _NOTE_LINE = re.compile(rf"^\s*(?:\[(?:\^|Anm\.?\s*)?)?([{_SUPER}]+|\d{{1,3}})(?:[.):\]]|\s)\s*(?=\S)")
 _NOTES_HEADING = re.compile(r"^\s*(Anmerkungen|Fußnoten|Fussnoten|Endnoten|Notes|Footnotes|Quellen)\s*:?\s*$", re.I)
-_BULLET = re.compile(r"^\s*[•·▪‣◦*\-–]\s+")
+_BULLET = re.compile(r"^\s*[•·▪‣◦*\-]\s+")
+_SURE_BULLET = re.compile(r"^\s*[•·▪‣◦]\s+")  # never the wrapped rest of a sentence, unlike `-` or `19.`
 _NUMBERED = re.compile(r"^\s*(\d{1,3})[.)]\s+")
 _PAGE_NUMBER = re.compile(
     r"^\s*(?:[-–]\s*)?(?:(?:Seite|Page|S\.)\s*)?\d{1,4}(?:\s*(?:/|von|of)\s*\d{1,4})?(?:\s*[-–])?\s*$"
@@ -217,7 +218,7 @@ def _autolink(url: str) -> str:
 
 def _escape_text(text: str) -> str:
     text = _ESCAPE.sub(r"\\\1", text)
-    text = re.sub(r"^(\s*)([#>+=])", r"\1\\\2", text)
+    text = re.sub(r"^(\s*)([#>+=-])", r"\1\\\2", text)
     text = re.sub(r"^(\s*\d{1,9})([.)])(?=\s|$)", r"\1\\\2", text)
     return re.sub("\x02(\\d+)\x03", r"[^\1]", text)
 
@@ -240,8 +241,11 @@ def _markdown(lines: list[str]) -> str:
             blank += 1
             continue
         underlined = i + 1 < len(lines) and re.fullmatch(r"\s*(?:={3,}|-{3,})\s*", lines[i + 1])
-        marker = bool(_BULLET.match(line) or _NUMBERED.match(line))
         blank_before = blank > 0
+        # `-` and `1.` start a list after a blank line, a list item or a colon; else a wrapped line
+        # that happens to begin with `– so` or `19. Oktober` is still text.
+        starts_list = blank_before or previous == "list" or not out or out[-1].endswith(":")
+        marker = bool(_SURE_BULLET.match(line) or (starts_list and (_BULLET.match(line) or _NUMBERED.match(line))))
         if blank >= 2 or _SEPARATOR.match(line):  # setext underlines were skipped with their heading
             out.append("\n---\n")
             previous, blank = "", 0
@@ -256,9 +260,9 @@ def _markdown(lines: list[str]) -> str:
             continue
         if underlined and not marker:
             kind, text, skip = "heading", "## " + _escape(line.strip()), True  # a setext heading
-        elif m := _BULLET.match(line):
+        elif marker and (m := _BULLET.match(line)):
             kind, text = "list", "- " + _escape(line[m.end() :].strip())
-        elif m := _NUMBERED.match(line):
+        elif marker and (m := _NUMBERED.match(line)):
             kind, text = "list", f"{m.group(1)}. " + _escape(line[m.end() :].strip())
         elif line.lstrip().startswith("> "):
             kind, text = "text", "> " + _escape(line.lstrip()[2:].strip())
