@@ -187,3 +187,18 @@ def test_email_cut_to_fit_the_clip_budget_says_so(project: Path) -> None:
     assert "Weiterlesen" not in draft.body and "zu lang" not in draft.body
     assert draft.notices == [(0, "the email was cut short ('Weiterlesen im Web →'): import its archive page instead")]
     assert 1 < len(draft.body.split("\n---\n")) < 17
+
+
+def test_short_campaign_keeps_its_text_beside_the_footer_link() -> None:
+    page = (
+        "<html><body><table><tr><td><p>Hallo zusammen, heute nur ein Gruß.</p><h1>Kurzausgabe</h1>"
+        "<p>Willkommen bei Krasse Links No. 3. Kurz heute, weil Ferien sind.</p>"
+        '<p><a href="*|UNSUB|*">Abmelden</a> · Beispielweg 1</p></td></tr></table></body></html>'
+    )
+    [draft], _ = convert_html(page, "k.html", "Krasse Links")
+    assert (
+        draft.body
+        == "Hallo zusammen, heute nur ein Gruß.\n\nWillkommen bei Krasse Links No. 3. Kurz heute, weil Ferien sind.\n"
+    )
+    assert draft.title == "Kurzausgabe" and draft.number == 3
+    assert "Abmelden · Beispielweg 1" in draft.dropped

@@ -62,7 +62,7 @@ def merge_tag_pattern() -> re.Pattern[str]:
         r"\{\{[^{}\n]{1,80}\}\}",  # Liquid, Jinja, Handlebars, Go templates
         r"\{\$[A-Za-z_]\w*\}",  # MailerLite
         r"\[\[[A-Za-z_][\w:.]*\]\]",  # Mailjet
-        r"%%?[A-Za-z_][\w:]*%%?",  # Campaign Monitor style
+        r"%%[^%\s]{1,60}%%",  # Salesforce style
     ]
     specific = sorted((re.escape(t) for t in known), key=len, reverse=True)
     return re.compile("|".join(specific + generic))
@@ -122,9 +122,9 @@ def convert_html(text: str, source: str, newsletter: str) -> tuple[list[Draft], 
     _drop_pixels(soup, draft)
     root = soup.find("article") or soup.find("main") or soup.find(attrs={"role": "main"}) or soup.body or soup
     _drop_chrome(root, draft)
-    _drop_boilerplate_links(root, draft)
+    _drop_boilerplate_links(root, draft, newsletter)
     _strip_merge_tags(root, draft)
-    masthead = _masthead(root, draft)
+    masthead = _masthead(root, draft, newsletter)
     _dividers(root)
     _layout_tables(root)
     notes = _footnotes(root, soup, draft)
@@ -241,15 +241,22 @@ def _is_boiler_link(a: Tag) -> bool:
     return bool(_BOILER_LINK.match(_text(a))) or bool(href and _merge().fullmatch(href.strip()))
 
 
-def _drop_boilerplate_links(root: Tag, draft: Draft) -> None:
-    """Unsubscribe and view-in-browser links take their small surrounding block (the footer) with them."""
+def _drop_boilerplate_links(root: Tag, draft: Draft, newsletter: str) -> None:
+    """Unsubscribe and view-in-browser links take their small surrounding block (the footer) with them.
+
+    The block grows while what it adds is short footer text (address, copyright): not over 400
+    characters, no headings, quotes or lists, no ordinary link, and not the issue's intro.
+    """
     for a in root.find_all("a"):
         if a.decomposed or not _is_boiler_link(a):
             continue
         block: Tag = a
         while block.parent is not None and block.parent is not root:
             parent = block.parent
-            if len(_text(parent)) > 600 or parent.find(["h1", "h2", "h3", "h4", "blockquote", "ul", "ol", "hr"]):
+            whole = _text(parent)
+            if len(whole) - len(_text(block)) > 400 or find_number(whole, newsletter):
+                break
+            if parent.find(["h1", "h2", "h3", "h4", "blockquote", "ul", "ol", "hr"]):
                 break
             if any(not _is_boiler_link(x) and str(x.get("href", "")).startswith("http") for x in parent.find_all("a")):
                 break
@@ -275,8 +282,8 @@ def _strip_merge_tags(root: Tag, draft: Draft) -> None:
             a.unwrap()
 
 
-def _masthead(root: Tag, draft: Draft) -> str:
-    """Short text above the only `<h1>` (name, number, date) goes; the `<h1>` becomes the title."""
+def _masthead(root: Tag, draft: Draft, newsletter: str) -> str:
+    """Short text above the only `<h1>` naming the newsletter, its number or a date goes; the `<h1>` is the title."""
     h1s = root.find_all("h1")
     if len(h1s) != 1:
         return ""
@@ -289,9 +296,9 @@ def _masthead(root: Tag, draft: Draft) -> str:
     text = re.sub(r"\s+", " ", " ".join(str(s) for s in reversed(before))).strip()
     if len(text) > 200:
         return ""
-    for node in before:
-        node.extract()
-    if text:
+    if text and (find_number(text, newsletter) or find_date(text) or newsletter.casefold() in text.casefold()):
+        for node in before:
+            node.extract()
         draft.dropped.append(text)
     if not draft.title:
         draft.title = _text(h1)
