@@ -43,6 +43,7 @@ _NOTES_HEADING = re.compile(r"^\s*(Anmerkungen|Fußnoten|Fussnoten|Endnoten|Note
 _BACK = re.compile(r"^\s*(?:↩︎?|↑|\^|zurück.*|back.*)\s*$", re.I)
 _REF_TEXT = re.compile(r"^\s*\[?(\d{1,4})\]?\s*$")
 _NOT_TAGS = {"name", "import", "source", "hosted_copy"}
+_SOME_TEXT = re.compile(r"\S")
 _MARK = re.compile("\x02(\\d+)\x03")
 
 
@@ -102,6 +103,11 @@ def _text(el: Tag | NavigableString) -> str:
     return re.sub(r"\s+", " ", el.get_text(" ")).strip()
 
 
+def _has_text(el: Tag) -> bool:
+    """Faster than `_text(el) != ""`: stops at the first string that is not white space."""
+    return el.find(string=_SOME_TEXT) is not None
+
+
 def _border(style: str, side: str) -> bool:
     m = re.search(rf"border-{side}\s*:\s*([^;]+)", style, re.I)
     return bool(m) and not re.search(r"\bnone\b|^\s*0(?:px)?\b", m.group(1), re.I)
@@ -125,7 +131,7 @@ def convert_html(text: str, source: str, newsletter: str) -> tuple[list[Draft], 
     _drop_boilerplate_links(root, draft, newsletter)
     _strip_merge_tags(root, draft)
     masthead = _masthead(root, draft, newsletter)
-    _dividers(root)
+    _dividers(root, soup)
     _layout_tables(root)
     notes = _footnotes(root, soup, draft)
     if not _text(root) and not root.find("img"):
@@ -306,14 +312,14 @@ def _masthead(root: Tag, draft: Draft, newsletter: str) -> str:
     return text
 
 
-def _dividers(root: Tag) -> None:
+def _dividers(root: Tag, soup: BeautifulSoup) -> None:
     """MJML and most builders draw item dividers as an empty element with a top border."""
     for el in reversed(root.find_all(["p", "div", "td", "table", "span"])):  # inner first
-        if el.decomposed or _text(el) or el.find("img"):
-            continue
         style = _style(el)
-        if _border(style, "top") or _border(style, "bottom") or "divider" in " ".join(el.get("class") or []):
-            el.replace_with(BeautifulSoup("<hr>", "html.parser").hr)
+        if not (_border(style, "top") or _border(style, "bottom") or "divider" in " ".join(el.get("class") or [])):
+            continue
+        if not el.decomposed and not _has_text(el) and not el.find("img"):
+            el.replace_with(soup.new_tag("hr"))
 
 
 def _is_data_table(table: Tag) -> bool:
@@ -347,10 +353,10 @@ def _layout_tables(root: Tag) -> None:
             div.name = "blockquote"
 
 
-def _target(soup: BeautifulSoup, name: str) -> Tag | None:
+def _target(anchors: dict[str, Tag], name: str) -> Tag | None:
     """The note a `#name` link points to: the list item around it, or its paragraph."""
-    el = soup.find(id=name) or soup.find("a", attrs={"name": name})
-    if el is None:
+    el = anchors.get(name)
+    if el is None or el.decomposed:
         return None
     if el.name == "li":
         return el
@@ -366,10 +372,12 @@ def _footnotes(root: Tag, soup: BeautifulSoup, draft: Draft) -> list[str]:
     order: dict[int, int] = {}  # id(definition) → label
     definitions: dict[int, Tag] = {}
     ref_ids: set[str] = set()
+    anchors = {str(a["name"]): a for a in soup.find_all("a", attrs={"name": True})}
+    anchors.update({str(el["id"]): el for el in soup.find_all(id=True)})  # an id wins over a name
     for a in root.find_all("a", href=re.compile(r"^#.")):
         if a.decomposed or not _REF_TEXT.match(_text(a)):
             continue
-        target = _target(soup, str(a["href"])[1:])
+        target = _target(anchors, str(a["href"])[1:])
         if target is None or a in target.descendants:
             continue
         label = order.setdefault(id(target), len(order) + 1)
