@@ -202,3 +202,40 @@ def test_short_campaign_keeps_its_text_beside_the_footer_link() -> None:
     )
     assert draft.title == "Kurzausgabe" and draft.number == 3
     assert "Abmelden · Beispielweg 1" in draft.dropped
+
+
+def test_local_images_are_copied_and_a_name_clash_gets_the_number(empty_project: Path) -> None:
+    png = (Path(__file__).resolve().parents[1] / "issues" / "images" / "kurve.png").read_bytes()
+    for number, data in ((21, png), (22, png[:-1] + b"\x00")):  # same name, different picture
+        folder = empty_project / f"alt{number}"
+        (folder / "bilder").mkdir(parents=True)
+        (folder / "bilder" / "bild.png").write_bytes(data)
+        (folder / "index.html").write_text(
+            f"<html><body><article><p>Willkommen bei Krasse Links No. {number}.</p>"
+            '<p><img src="bilder/bild.png" alt="Ein Pegel"> und <img src="https://cdn.example.net/x.png" alt="fern">'
+            "</p></article></body></html>",
+            encoding="utf-8",
+        )
+        result = krasse(empty_project, "import", str(folder / "index.html"), "--date", "2020-01-01")
+        assert result.exit_code == 0, result.output
+        assert "kept as a URL (not downloaded): https://cdn.example.net/x.png" in result.output
+    images = empty_project / "issues" / "images"
+    assert (images / "bild.png").read_bytes() == png and (images / "022-bild.png").read_bytes() != png
+    assert "![Ein Pegel](images/022-bild.png)" in next((empty_project / "issues").glob("022-*.md")).read_text("utf-8")
+    assert krasse(empty_project, "build").exit_code == 0
+
+
+def test_finding_that_needs_the_authors_hand_is_named(empty_project: Path) -> None:
+    source = empty_project / "ohne-alt.html"
+    source.write_text(
+        '<html><body><p>Willkommen bei Krasse Links No. 2.</p><p><img src="https://cdn.example.net/y.png"></p>'
+        "</body></html>",
+        encoding="utf-8",
+    )
+    result = krasse(empty_project, "import", str(source), "--date", "2020-01-01")
+    assert result.exit_code == 1
+    assert (
+        "[img-alt]" in result.output
+        and "issues/002-krasse-links-no-2.md: the errors above need your hand" in result.output
+    )
+    assert (empty_project / "issues" / "002-krasse-links-no-2.md").exists()
