@@ -417,8 +417,9 @@ def import_(
     plan = plan_import(config, issue_args(files), number, day.date() if day else None, force)
     if not plan.ok:
         fail(plan.findings)
-    for planned in plan.issues:
-        print_findings(report_lines(planned, verbose))
+    for planned in plan.issues:  # a list the author asked for: each line as is, never grouped
+        for line in report_lines(planned, verbose):
+            err_console.print(f"[yellow]{escape(str(line))}[/yellow]", markup=True, highlight=False)
     written = [] if dry_run else write_plan(plan)
     failed = False
     for planned in plan.issues:
