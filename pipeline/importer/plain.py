@@ -82,7 +82,9 @@ def _issue(lines: list[str], offset: int, number: int | None, rest: str, source:
     if draft.date is None:
         draft.date = find_date(kept)
         draft.date_in_text = draft.date is not None
-    draft.source_words = words(kept) + words(" ".join(notes)) + words(draft.title or "")
+    # List numbers are markers, not words: a Markdown list counts itself (`1.`, `1.` shows 1, 2).
+    unnumbered = re.sub(r"(?m)^[ \t]*\d{1,3}[.)][ \t]+", "", kept)
+    draft.source_words = words(unnumbered) + words(" ".join(notes)) + words(draft.title or "")
     body = tidy(_markdown(lines))
     if notes:  # after tidy: a separator above the notes must not leave an empty item
         body = body.rstrip("\n") + "\n\n" + "\n\n".join(notes) + "\n"
