@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mailbox
+import shutil
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -147,3 +148,19 @@ def test_text_part_of_our_own_email_keeps_items_notes_and_title(project: Path) -
     assert "<https://politik-quartal.example.de/maas-verzoegerung>" in issue.body
     assert "Abmelden" not in issue.body and "Redaktion Beispiel" not in issue.body
     assert krasse(project, "build").exit_code == 0
+
+
+def test_same_source_gives_byte_identical_issues(tmp_path: Path, empty_project: Path) -> None:
+    path = tmp_path / "zwei.mbox"
+    box = mailbox.mbox(str(path))
+    box.add(message(7, "Sun, 05 Jan 2025", issue_html(7), None))
+    box.add(message(8, "Sun, 19 Jan 2025", None, "Willkommen bei Krasse Links No. 8.\n\n\n- eins\n"))
+    box.flush()
+    box.close()
+    outputs = []
+    for run in ("a", "b"):
+        project = tmp_path / run
+        shutil.copytree(empty_project, project)
+        assert krasse(project, "import", str(path)).exit_code == 0
+        outputs.append({p.name: p.read_bytes() for p in (project / "issues").glob("*.md")})
+    assert len(outputs[0]) == 2 and outputs[0] == outputs[1]
