@@ -1,6 +1,6 @@
 """`krasse import`: past issues from mail files, web pages and plain text into Markdown issues.
 
-One reader per format (`mail.py`, `htmlpage.py`, `plain.py`) turns source text into `Draft`s;
+One reader per format (`mail.py`, `htmlpage.py` with `htmlclean.py`, `plain.py`) turns source text into `Draft`s;
 `draft.py` holds what they share (number, date, front matter, the word check); `write.py` is the
 I/O edge that numbers, checks and writes them, all or nothing.
 """
