@@ -33,7 +33,7 @@ def plain_copy(size: int) -> str:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import generate
 
-    out = ["Krasse Links No 23.", "", "Willkommen bei Krasse Links No. 23. Heute: Pegel und Pumpen."]
+    out = ["Krasse Links No 31.", "", "Willkommen bei Krasse Links No. 31. Heute: Pegel und Pumpen."]
     k = 0
     while sum(len(line) for line in out) < size:
         out += ["", "", " ".join(generate.REMARKS[(k + j) % len(generate.REMARKS)] for j in range(5))]
