@@ -239,3 +239,13 @@ def test_finding_that_needs_the_authors_hand_is_named(empty_project: Path) -> No
         and "issues/002-krasse-links-no-2.md: the errors above need your hand" in result.output
     )
     assert (empty_project / "issues" / "002-krasse-links-no-2.md").exists()
+
+
+def test_page_over_the_size_limit_is_refused_by_its_size(empty_project: Path) -> None:
+    from pipeline.load import MAX_BYTES
+
+    source = empty_project / "riesig.html"
+    source.write_bytes(b'<meta charset="windows-1252"><p>' + b"Pegel " * (MAX_BYTES // 6 + 1) + b"</p>")
+    result = krasse(empty_project, "import", str(source), "--number", "3", "--date", "2020-01-01")
+    assert result.exit_code == 1 and "riesig.html: error [file-size]" in result.output
+    assert not list((empty_project / "issues").glob("*.md"))

@@ -61,7 +61,7 @@ def read_drafts(path: Path, newsletter: str) -> tuple[list[Draft], list[Finding]
         drafts, problems = read_message(raw, name, newsletter) if kind == "mail" else read_mbox(path, name, newsletter)
     else:
         text, problems = decode(raw, name)
-        if text is None and kind == "html":
+        if text is None and kind == "html" and problems[0].rule == "file-encoding":
             text = declared_charset(raw)
         if text is None:
             return [], problems
