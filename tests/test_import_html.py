@@ -249,3 +249,28 @@ def test_page_over_the_size_limit_is_refused_by_its_size(empty_project: Path) ->
     result = krasse(empty_project, "import", str(source), "--number", "3", "--date", "2020-01-01")
     assert result.exit_code == 1 and "riesig.html: error [file-size]" in result.output
     assert not list((empty_project / "issues").glob("*.md"))
+
+
+WORD_NOTES = (
+    '<html><body><p>Willkommen bei Krasse Links No. 5. Ein Satz<a href="#_ftn1" name="_ftnref1">'
+    '<span class="MsoFootnoteReference">[1]</span></a> und noch einer.<a href="#_ftn2" name="_ftnref2">[2]</a></p>'
+    '<div><br clear="all"><hr align="left" size="1" width="33%">'
+    '<div id="ftn1"><p><a href="#_ftnref1" name="_ftn1">[1]</a> Erste Notiz.</p></div>'
+    '<div id="ftn2"><p><a href="#_ftnref2" name="_ftn2">[2]</a> Zweite Notiz.</p></div></div></body></html>'
+)
+BLOG_NOTES = (
+    "<html><body><article><p>Willkommen bei Krasse Links No. 5. Ein Satz"
+    '<a class="footnote-anchor" href="#footnote-1" id="footnote-anchor-1">1</a> und noch einer.'
+    '<a class="footnote-anchor" href="#footnote-2" id="footnote-anchor-2">2</a></p>'
+    '<div class="footnote"><a href="#footnote-anchor-1" class="footnote-number" id="footnote-1">1</a>'
+    '<div class="footnote-content"><p>Erste Notiz.</p></div></div>'
+    '<div class="footnote"><a href="#footnote-anchor-2" class="footnote-number" id="footnote-2">2</a>'
+    '<div class="footnote-content"><p>Zweite Notiz.</p></div></div></article></body></html>'
+)
+
+
+@pytest.mark.parametrize("page", [WORD_NOTES, BLOG_NOTES], ids=["word-export", "blog-footnotes"])
+def test_footnotes_of_other_tools_become_notes(page: str) -> None:
+    [draft], _ = convert_html(page, "n.html", "Krasse Links")
+    expected = "Willkommen bei Krasse Links No. 5. Ein Satz[^1] und noch einer.[^2]\n\n"
+    assert draft.body == expected + "[^1]: Erste Notiz.\n\n[^2]: Zweite Notiz.\n"
