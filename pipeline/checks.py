@@ -15,8 +15,8 @@ from markdown_it.token import Token
 from pipeline.config import Config
 from pipeline.errors import ERROR, WARNING, Finding, PipelineError, display_path
 from pipeline.images import inspect
-from pipeline.mail.compose import Email
-from pipeline.markdown import MAX_NESTING
+from pipeline.mail.compose import Email, UNSUBSCRIBE
+from pipeline.markdown import MAX_NESTING, gender_star_lines
 from pipeline.model import Issue
 from pipeline.render import Rendered, render
 
@@ -214,6 +214,18 @@ def rule_nesting(ctx: Context) -> list[Finding]:
     ]
 
 
+def rule_gender_star(ctx: Context) -> list[Finding]:
+    return [
+        ctx.finding(
+            line,
+            "gender-star",
+            "this paragraph has gender stars (kept as '*') and another single '*': if you meant "
+            r"emphasis, check the result; write '\*' for a literal star",
+        )
+        for line in gender_star_lines(ctx.rendered.doc)
+    ]
+
+
 def rule_preheader(ctx: Context) -> list[Finding]:
     limit = ctx.config["email.preheader_length"]
     length = len(ctx.rendered.preheader)
@@ -252,6 +264,7 @@ RULES: dict[str, Callable[[Context], list[Finding]]] = {
     "headings": rule_headings,
     "tab-indent": rule_tab_indent,
     "nesting": rule_nesting,
+    "gender": rule_gender_star,
     "preheader": rule_preheader,
     "email": rule_email,
     "typed-merge-tags": rule_typed_merge_tags,
@@ -267,6 +280,8 @@ RULE_IDS = [
     "fm-unclosed", "footnote-unclosed", "gate-link", "gate-image", "placeholder-unresolved",
     "placeholder-lost", "merge-tag-typed", "message-size",
     "file-name", "output-path",
+    # inbox fidelity (issue 9)
+    "gender-star",
 ]  # fmt: skip
 
 

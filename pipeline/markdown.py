@@ -110,6 +110,51 @@ def _html_inline_known(state, silent: bool) -> bool:
     return html_inline(state, silent)  # a comment is the author's note to self: nh3 drops it like a block one
 
 
+# A `*` between a letter and a German gender suffix (`Nutzer*innen`, `jede*r`, `ein*e`,
+# `Nutzer*innenkonto`) is part of the word. CommonMark would read it as emphasis and set whole
+# passages in italics, so this inline rule, tried before `emphasis`, takes it as a literal star.
+_GENDER_SUFFIX = re.compile(r"(?:innen[a-zäöüß]*|in|e|er|r|en|n|em|m|es|s)(?![a-zäöüßA-ZÄÖÜ])")
+
+
+def _gender_star(state, silent: bool) -> bool:
+    pos = state.pos
+    if state.src[pos] != "*" or pos == 0 or not state.src[pos - 1].isalpha():
+        return False
+    if not _GENDER_SUFFIX.match(state.src, pos + 1):
+        return False
+    if not silent:
+        state.pending += "*"
+    state.pos = pos + 1
+    return True
+
+
+def gender_stars(text: str) -> int:
+    """How many gender stars the rule above keeps literal in one inline run."""
+    return sum(1 for m in re.finditer(r"(?<=[^\W\d_])\*", text) if _GENDER_SUFFIX.match(text, m.end()))
+
+
+_EMPHASIS = ("em_open", "em_close", "strong_open", "strong_close")
+
+
+def gender_star_lines(doc: Document) -> list[int]:
+    """0-based body lines of paragraphs that mix gender stars with a star left over: the author
+    may have meant emphasis there, and `check` says so."""
+    lines = []
+    for run in [*doc.items, doc.notes]:
+        for tok in run:
+            if tok.type != "inline" or not tok.children or "*" not in tok.content:
+                continue
+            kept = gender_stars(tok.content)
+            if not kept:
+                continue
+            code = sum(c.content.count("*") for c in tok.children if c.type == "code_inline")
+            marks = sum(len(c.markup) for c in tok.children if c.type in _EMPHASIS and "*" in c.markup)
+            escaped = tok.content.count("\\*")
+            if tok.content.count("*") - code - marks - escaped - kept > 0 and tok.map:
+                lines.append(tok.map[0])
+    return sorted(set(lines))
+
+
 def _guard_nesting(md: MarkdownIt) -> None:
     """markdown-it drops everything past `maxNesting` without a word; remember where that happens."""
     tokenize = md.block.tokenize
@@ -175,6 +220,7 @@ def parser() -> MarkdownIt:
     md.use(footnote_plugin, inline=False)
     md.block.ruler.at("html_block", _html_block_known, {"alt": ["paragraph", "reference", "blockquote"]})
     md.inline.ruler.at("html_inline", _html_inline_known)
+    md.inline.ruler.before("emphasis", "gender_star", _gender_star)
     md.core.ruler.before("footnote_tail", "footnote_orphans", _footnote_orphans)
     md.add_render_rule("footnote_ref", _render_footnote_ref)
     md.add_render_rule("footnote_open", _render_footnote_open)

@@ -39,6 +39,7 @@ BODY_RULES: dict[str, tuple[str, str]] = {
     "footnote-undefined": ("Text\nmit Verweis[^fehlt] ins Leere.\n", "[^fehlt]"),
     "footnote-unused": ("Text[^a].\n\n[^a]: Benutzt.\n\n[^waise]: Niemand zeigt hierher.\n", "[^waise]:"),
     "setext-heading": ("Ein Absatz, direkt darunter\n---\n\nweiter.\n", "---"),
+    "gender-star": ("Klar.\n\nDie Leser*innen *mit Betonung.\n", "Leser*innen *mit"),
     "nesting-depth": ("Oben.\n\n" + ">" * (MAX_NESTING + 3) + " ganz tief\n", "ganz tief"),
     "tab-indent": ("Oben.\n\n\tEin Absatz, versehentlich mit Tabulator.\n", "versehentlich"),
 }
