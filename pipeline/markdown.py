@@ -43,7 +43,7 @@ ALLOWED_TAGS = {
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
     "*": {"title", "lang", "dir", "id", "class"},
-    "a": {"href", "aria-label"},
+    "a": {"href", "aria-label", "name"},
     "abbr": {"title"},
     "img": {"src", "alt", "width", "height"},
     "ol": {"start", "reversed", "type"},
@@ -180,14 +180,24 @@ def _footnote_orphans(state) -> None:
 
 
 def _render_footnote_ref(self, tokens, idx, options, env) -> str:
+    # `name` beside `id`: Gmail web and Outlook for Windows jump only to <a name> anchors (caniemail
+    # html-anchor-links). The brackets are a cue beyond colour, and match the note's own label.
     meta = tokens[idx].meta
     n = meta["id"] + 1
     ref_id = f"fnref{n}" + (f"-{meta['subId']}" if meta["subId"] else "")
-    return f'<sup class="fnref"><a href="#fn{n}" id="{ref_id}">{n}</a></sup>'
+    return f'<sup class="fnref"><a href="#fn{n}" id="{ref_id}" name="{ref_id}">[{n}]</a></sup>'
 
 
 def _render_footnote_open(self, tokens, idx, options, env) -> str:
-    return f'<li id="fn{tokens[idx].meta["id"] + 1}">'
+    """Each note opens with the `[n]` its marker shows, so marker and note match by eye in apps
+    that do not jump (Gmail and Yahoo apps), and with `<a name>` for those that only jump to that."""
+    n = tokens[idx].meta["id"] + 1
+    label = f'<a name="fn{n}" class="fnl">[{n}]</a>'
+    following = tokens[idx + 1] if idx + 1 < len(tokens) else None
+    if following is not None and following.type == "paragraph_open":
+        following.hidden = True  # the label opens that paragraph itself
+        return f'<li id="fn{n}"><p>{label} '
+    return f'<li id="fn{n}"><p>{label}</p>\n'
 
 
 def _render_footnote_anchor(self, tokens, idx, options, env) -> str:

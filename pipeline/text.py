@@ -2,7 +2,8 @@
 
 We render from the token tree rather than converting the HTML (html2text escapes Markdown
 characters and is GPL): quotes get `> `, links become numbered references listed after each
-item, footnotes stay as `[^n]` with their text at the end. Every word of the source survives.
+item, footnotes become `[Anm. n]` (never to be confused with a link's `[n]`) with their text at
+the end. Every word of the source survives.
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ def inline_text(children: Sequence[Token], links: _Links | None = None, notes: b
             else:
                 out.append(f"{label} [{links.ref(href)}]")
         elif kind == "footnote_ref" and notes:
-            out.append(f"[^{tok.meta['id'] + 1}]")
+            out.append(f"[Anm. {tok.meta['id'] + 1}]")
         elif kind == "html_inline":
             hidden = bool(re.match(r"<(script|style)\b", tok.content, re.I))
             out.append(_strip_tags(tok.content))
@@ -218,7 +219,7 @@ def render_text(doc: Document) -> TextParts:
         body = render_blocks(run, links)
         if links.urls:
             body += "".join(f"    [{k}] {url}\n" for k, url in enumerate(links.urls, 1))
-        notes.append(f"[^{n}] " + body.lstrip())
+        notes.append(f"[Anm. {n}] " + body.lstrip())
     return TextParts(items, notes)
 
 

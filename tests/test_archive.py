@@ -134,7 +134,7 @@ def test_issue_page_is_semantic_html_with_meta(site: Path):
     assert '<meta property="og:locale" content="de_DE">' in html
     assert '<meta name="description" content="Ein langer Essay über Sprachmodelle' in html
     assert html.count("<article") == 1 and html.count('<section class="item') >= 3
-    assert '<a href="#fn1" id="fnref1">1</a>' in html and 'href="#fnref1" class="backref"' in html
+    assert '<a href="#fn1" id="fnref1" name="fnref1">[1]</a>' in html and 'href="#fnref1" class="backref"' in html
     assert '<a class="prev" rel="prev" href="../41/index.html">' in html
     assert '<a class="next" rel="next" href="../43/index.html">' in html
     assert "&lt;Moment&gt;" in html  # the author's angle brackets stay text

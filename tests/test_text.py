@@ -47,15 +47,16 @@ def test_bare_urls_and_anchors_are_not_doubled() -> None:
 
 def test_footnotes_kept_as_markers_with_their_text_at_the_end() -> None:
     parts = render_text(parse("Erst[^a] dann[^b].\n\n[^a]: Note A mit [Quelle](https://q.example).\n[^b]: Note B.\n"))
-    assert parts.items == ["Erst[^1] dann[^2].\n"]
-    assert parts.notes[0] == "[^1] Note A mit Quelle [1].\n    [1] https://q.example\n"
-    assert parts.notes[1] == "[^2] Note B.\n"
+    # notes say "Anm." so they never look like the [1] link references
+    assert parts.items == ["Erst[Anm. 1] dann[Anm. 2].\n"]
+    assert parts.notes[0] == "[Anm. 1] Note A mit Quelle [1].\n    [1] https://q.example\n"
+    assert parts.notes[1] == "[Anm. 2] Note B.\n"
     assert parts.notes_text() == parts.notes[0] + "\n" + parts.notes[1]
 
 
 def test_unreferenced_footnote_kept() -> None:
     parts = render_text(parse("Text.\n\n[^waise]: Auch ich werde gelesen.\n"))
-    assert parts.notes == ["[^1] Auch ich werde gelesen.\n"]
+    assert parts.notes == ["[Anm. 1] Auch ich werde gelesen.\n"]
 
 
 def test_lists_bullets_numbers_and_nesting() -> None:
