@@ -16,6 +16,8 @@ from pipeline.config import Config
 from pipeline.errors import ERROR, WARNING, Finding, PipelineError, display_path
 from pipeline.images import inspect
 from pipeline.mail.compose import Email, UNSUBSCRIBE
+from pipeline.errors import ERROR, WARNING, Finding, display_path
+from pipeline.images import HEAVY_BYTES, ImageFacts, LocalImage
 from pipeline.markdown import MAX_NESTING, gender_star_lines
 from pipeline.model import Issue
 from pipeline.render import Rendered, render
@@ -121,7 +123,37 @@ def rule_images(ctx: Context) -> list[Finding]:
             )
         elif (problem := inspect(ctx.config.root, base, image.rel)) is not None:
             found.append(ctx.finding(image.line - 1, problem.rule, problem.message, ERROR))
+        elif not (base / image.rel).is_file():
+            found.append(ctx.finding(image.line - 1, "img-missing", f"image {unquote(image.src)} not found", ERROR))
+        elif image.rel in ctx.rendered.facts:
+            found.extend(_image_hints(ctx, image, ctx.rendered.facts[image.rel]))
     return found
+
+
+def _image_hints(ctx: Context, image: LocalImage, facts: ImageFacts) -> Iterator[Finding]:
+    name, line = unquote(image.src), image.line - 1
+    shown = facts.shown()[0]
+    if facts.width < 2 * shown:
+        yield ctx.finding(
+            line,
+            "img-density",
+            f"image {name} is {facts.width} px wide and shown {shown} px wide: blurry on phone screens; "
+            f"export it at least {2 * shown} px wide",
+        )
+    if facts.bytes > HEAVY_BYTES:
+        yield ctx.finding(
+            line,
+            "img-heavy",
+            f"image {name} is {facts.bytes // 1000:,} KB; keep images under {HEAVY_BYTES // 1000} KB "
+            "(compress it, or use JPEG/WebP for photos)",
+        )
+    if facts.white_edge:
+        yield ctx.finding(
+            line,
+            "img-dark-mode",
+            f"image {name} has an opaque white background: a bright slab in dark mode; "
+            "prefer a transparent background",
+        )
 
 
 def rule_footnotes(ctx: Context) -> list[Finding]:
@@ -282,6 +314,7 @@ RULE_IDS = [
     "file-name", "output-path",
     # inbox fidelity (issue 9)
     "gender-star",
+    "img-density", "img-heavy", "img-dark-mode",
 ]  # fmt: skip
 
 

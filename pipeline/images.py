@@ -12,6 +12,7 @@ import re
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote, unquote
 
@@ -24,6 +25,14 @@ MAX_IMAGE_BYTES = 10 * 1024 * 1024
 # Raster formats every target inbox shows, by what the file is (Pillow reads the header), never by
 # its name. SVG is not among them: Gmail and Outlook do not show it, and opened on its own it runs scripts.
 FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+from PIL import Image, UnidentifiedImageError
+
+from pipeline.output import write_atomic
+
+# The widest an image is shown: the 600 px email minus 2 × 24 px text padding. Outlook for Windows
+# ignores `max-width` on images (caniemail css-max-width), so the width attribute must not exceed it.
+EMAIL_COLUMN = 552
+HEAVY_BYTES = 300_000  # one image over this slows the email on a phone connection
 
 _REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.I)
 
@@ -152,3 +161,51 @@ def copy_images(images: Sequence[LocalImage], source_dir: Path, target_dir: Path
             write_atomic(dest, data, root=target_dir)
             written.append(dest)
     return written
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    """What the layout and `check` need to know about one image file (Pillow reads it)."""
+
+    width: int
+    height: int
+    bytes: int
+    white_edge: bool  # opaque and near-white at the border: a bright slab in dark mode
+
+    def shown(self, column: int = EMAIL_COLUMN) -> tuple[int, int]:
+        """Width and height attributes: the real size, scaled down to fit the column."""
+        if self.width <= column:
+            return self.width, self.height
+        return column, max(1, round(self.height * column / self.width))
+
+
+def _white_edge(image: Image.Image) -> bool:
+    small = image.convert("RGBA")
+    small.thumbnail((128, 128))
+    w, h = small.size
+    px = small.load()
+    edge = [px[x, y] for x in range(w) for y in (0, h - 1)] + [px[x, y] for y in range(h) for x in (0, w - 1)]
+    white = sum(1 for r, g, b, a in edge if a > 250 and min(r, g, b) >= 235)
+    return white >= 0.9 * len(edge)
+
+
+@lru_cache(maxsize=256)
+def _facts(path: str, mtime_ns: int, size: int) -> ImageFacts | None:
+    try:
+        with Image.open(path) as image:
+            return ImageFacts(image.width, image.height, size, _white_edge(image))
+    except (OSError, UnidentifiedImageError, ValueError):
+        return None  # not an image Pillow knows (e.g. SVG): no size attributes, no hints
+
+
+def image_facts(images: Sequence[LocalImage], source_dir: Path) -> dict[str, ImageFacts]:
+    """Facts per normalised path for the existing safe images; cached while the file is unchanged."""
+    found = {}
+    for image in images:
+        path = source_dir / image.rel
+        if image.safe and path.is_file():
+            stat = path.stat()
+            facts = _facts(str(path), stat.st_mtime_ns, stat.st_size)
+            if facts is not None:
+                found[image.rel] = facts
+    return found

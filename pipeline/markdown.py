@@ -327,16 +327,21 @@ def parse(body: str) -> Document:
 
 
 ImageUrl = Callable[[str], str]
+ImageSize = Callable[[str], "tuple[int, int] | None"]
 
 
-def _with_image_urls(tokens: Sequence[Token], image_url: ImageUrl) -> None:
+def _with_image_urls(tokens: Sequence[Token], image_url: ImageUrl, image_size: ImageSize) -> None:
     for token in tokens:
         if token.type == "image":
             # Keep the source as written: one parse is rendered for email and for web.
             original = token.meta.setdefault("src", str(token.attrGet("src") or ""))
             token.attrSet("src", image_url(original))
+            size = image_size(original)
+            if size:  # Outlook for Windows sizes images by these attributes only
+                token.attrSet("width", str(size[0]))
+                token.attrSet("height", str(size[1]))
         if token.children:
-            _with_image_urls(token.children, image_url)
+            _with_image_urls(token.children, image_url, image_size)
 
 
 @dataclass
@@ -365,15 +370,17 @@ def _split_notes(tokens: list[Token]) -> list[list[Token]]:
     return runs
 
 
-def render_html(doc: Document, image_url: ImageUrl = lambda src: src) -> Fragments:
+def render_html(
+    doc: Document, image_url: ImageUrl = lambda src: src, image_size: ImageSize = lambda src: None
+) -> Fragments:
     md = parser()
     out_items = []
     for run in doc.items:
-        _with_image_urls(run, image_url)
+        _with_image_urls(run, image_url, image_size)
         out_items.append(sanitize(md.renderer.render(run, md.options, doc.env)))
     notes = []
     for run in _split_notes(doc.notes):
-        _with_image_urls(run, image_url)
+        _with_image_urls(run, image_url, image_size)
         notes.append(sanitize(md.renderer.render(run, md.options, doc.env)))
     return Fragments(out_items, notes)
 

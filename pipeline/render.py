@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from pipeline.budgets import body_budget
 from pipeline.errors import Finding, PipelineError, display_path
 from pipeline.images import LocalImage, local_images, url_for
 from pipeline.markdown import MAX_NESTING, Document, Fragments, footnotes_in, parse, render_html
+from pipeline.images import ImageFacts, LocalImage, image_facts, is_local, local_images, normalise, url_for
+from pipeline.markdown import Document, Fragments, footnotes_in, parse, render_html
 from pipeline.model import Issue
 from pipeline.text import TextParts, default_preheader, plain, render_text
 
@@ -19,6 +21,7 @@ class Rendered:
     html: Fragments  # image URLs as `render` was asked for (absolute, for the email)
     preheader: str
     images: list[LocalImage]
+    facts: dict[str, ImageFacts] = field(default_factory=dict)  # per normalised path, existing images only
 
     @cached_property
     def text(self) -> TextParts:
@@ -34,11 +37,19 @@ class Rendered:
 
     def fragments(self, image_base: str) -> Fragments:
         """The same document with other image URLs (the archive uses relative ones)."""
-        return render_html(self.doc, lambda src: url_for(src, image_base))
+        return render_html(self.doc, lambda src: url_for(src, image_base), _sizes(self.facts))
 
     @property
     def intro_text(self) -> str:
         return plain(self.doc.items[0])
+
+
+def _sizes(facts: dict[str, ImageFacts]):
+    def size(src: str) -> tuple[int, int] | None:
+        found = facts.get(normalise(src)) if is_local(src) else None
+        return found.shown() if found else None
+
+    return size
 
 
 def render(issue: Issue, image_base: str, preheader_limit: int = 100) -> Rendered:
@@ -59,5 +70,7 @@ def render(issue: Issue, image_base: str, preheader_limit: int = 100) -> Rendere
         )
     html = render_html(doc, lambda src: url_for(src, image_base))
     images = local_images([t for run in doc.items for t in run] + doc.notes)
+    facts = image_facts(images, issue.path.parent)
+    html = render_html(doc, lambda src: url_for(src, image_base), _sizes(facts))
     preheader = issue.meta.preheader or default_preheader(plain(doc.items[0]), preheader_limit)
-    return Rendered(doc=doc, html=html, preheader=preheader, images=images)
+    return Rendered(doc=doc, html=html, preheader=preheader, images=images, facts=facts)

@@ -56,3 +56,15 @@ def test_marker_and_note_share_a_visible_label(outbox: Path) -> None:
     text = (outbox / "042-der-moment" / "email.txt").read_text(encoding="utf-8")
     assert "[Anm. 3]" in text and "[^" not in text
     assert re.search(r"(?m)^\[Anm\. 3\] ", text)
+
+
+@pytest.mark.parametrize(
+    ("stem", "size"), [("041-plattform-daemmerung", (552, 276)), ("043-kurz-und-buendig", (552, 414))]
+)
+def test_images_carry_their_size_capped_to_the_column(outbox: Path, stem: str, size: tuple[int, int]) -> None:
+    """Outlook for Windows ignores max-width on images [css-max-width]: the attributes decide."""
+    img = re.search(r"<img\b[^>]*>", html_of(outbox, stem))
+    assert img, "no image"
+    tag = img.group(0)
+    assert f'width="{size[0]}"' in tag and f'height="{size[1]}"' in tag
+    assert "display:block" in tag and "max-width:100%" in tag
