@@ -151,8 +151,7 @@ def _image_hints(ctx: Context, image: LocalImage, facts: ImageFacts) -> Iterator
         yield ctx.finding(
             line,
             "img-dark-mode",
-            f"image {name} has an opaque white background: a bright slab in dark mode; "
-            "prefer a transparent background",
+            f"image {name} has an opaque white background: a bright slab in dark mode; prefer a transparent background",
         )
 
 

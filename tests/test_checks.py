@@ -180,6 +180,7 @@ def test_every_rule_id_has_a_test() -> None:
         # with their own tests in test_hardening.py:
         "fm-header", "img-type", "img-size", "footnote-budget", "table-budget", "output-size",
     } | SEND_SAFETY_RULES  # fmt: skip
+    "img-density", "img-heavy", "img-dark-mode",
     assert tested == set(RULE_IDS)
 
 

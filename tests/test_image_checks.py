@@ -12,7 +12,10 @@ from PIL import Image
 
 from pipeline.images import EMAIL_COLUMN, ImageFacts
 
-HEAD = '---\nnumber: 1\ntitle: Bilder\ndate: 2026-01-05\npreheader: "Ein Vorschautext, der lang genug ist, um nicht zu warnen."\n---\n\n'
+HEAD = (
+    '---\nnumber: 1\ntitle: Bilder\ndate: 2026-01-05\npreheader: "Ein Vorschautext, der lang genug ist, '
+    'um nicht zu warnen."\n---\n\n'
+)
 
 
 def write_issue(project: Path, image: Image.Image, fmt: str = "PNG") -> Path:
