@@ -45,7 +45,7 @@ ALLOWED_ATTRIBUTES = {
     "*": {"title", "lang", "dir", "id", "class"},
     "a": {"href", "aria-label", "name"},
     "abbr": {"title"},
-    "img": {"src", "alt", "width", "height"},
+    "img": {"src", "alt", "width", "height", "style"},
     "ol": {"start", "reversed", "type"},
     "li": {"value"},
     "td": {"colspan", "rowspan", "style"},
@@ -53,7 +53,7 @@ ALLOWED_ATTRIBUTES = {
     "time": {"datetime"},
     "data": {"value"},
 }
-ALLOWED_STYLE = {"text-align"}
+ALLOWED_STYLE = {"text-align", "width", "max-width"}
 
 # The whole name, up to what ends a tag name for a browser: `<Bärbel>` is `bärbel`, not `<b>`.
 _TAG = re.compile(r"<(/?)([A-Za-z][^\s/>]*)")
@@ -209,6 +209,13 @@ def _render_footnote_anchor(self, tokens, idx, options, env) -> str:
     return f' <a href="#fnref{meta["id"] + 1}" class="backref" aria-label="zurück zum Text">↩\ufe0e</a>'
 
 
+def _header_scope(state) -> None:
+    """Markdown tables have one header row: `scope="col"` tells screen readers what each cell is."""
+    for token in state.tokens:
+        if token.type == "th_open":
+            token.attrSet("scope", "col")
+
+
 def _fast_normalize_link(md: MarkdownIt) -> Callable[[str], str]:
     """Most links are plain ASCII `https://…`: percent-encoding is all they need, and skipping the
     URL parse and punycode step saves a tenth of the parse time. Anything else takes the full path."""
@@ -232,6 +239,7 @@ def parser() -> MarkdownIt:
     md.inline.ruler.at("html_inline", _html_inline_known)
     md.inline.ruler.before("emphasis", "gender_star", _gender_star)
     md.core.ruler.before("footnote_tail", "footnote_orphans", _footnote_orphans)
+    md.core.ruler.push("header_scope", _header_scope)
     md.add_render_rule("footnote_ref", _render_footnote_ref)
     md.add_render_rule("footnote_open", _render_footnote_open)
     md.add_render_rule("footnote_close", lambda *a: "</li>\n")
@@ -337,9 +345,11 @@ def _with_image_urls(tokens: Sequence[Token], image_url: ImageUrl, image_size: I
             original = token.meta.setdefault("src", str(token.attrGet("src") or ""))
             token.attrSet("src", image_url(original))
             size = image_size(original)
-            if size:  # Outlook for Windows sizes images by these attributes only
+            if size:  # Outlook for Windows sizes images by these attributes only; the style is
+                # the fluid-image pattern (Cerberus) that shrinks them on phones without overflow
                 token.attrSet("width", str(size[0]))
                 token.attrSet("height", str(size[1]))
+                token.attrSet("style", f"width:100%;max-width:{size[0]}px")
         if token.children:
             _with_image_urls(token.children, image_url, image_size)
 

@@ -65,7 +65,9 @@ def test_dark_mode_changes_the_background(page, outbox: Path) -> None:
     page.emulate_media(color_scheme="dark")
     page.goto((outbox / "043-kurz-und-buendig/email.html").as_uri())
     colour = page.evaluate("getComputedStyle(document.querySelector('.bg')).backgroundColor")
-    assert colour == "rgb(23, 22, 26)"  # #17161a from email-dark.css.j2
+    assert colour == "rgb(29, 28, 33)"  # #1d1c21 from email-dark.css.j2
+    page_colour = page.evaluate("getComputedStyle(document.querySelector('.kl')).backgroundColor")
+    assert page_colour == "rgb(15, 14, 17)"  # the page stays darker than the card, so the card shows
     page.emulate_media(color_scheme="light")
     colour = page.evaluate("getComputedStyle(document.querySelector('.bg')).backgroundColor")
     assert colour == "rgb(255, 255, 255)"

@@ -118,7 +118,11 @@ def test_every_profile_gives_a_complete_bundle(project, esp):
 def test_layout_placeholders_and_hosted_copy(project):
     layout = project / "layouts/email.mjml.j2"
     edit(layout, "<p>{{ imprint }}</p>", '<p><a href="{{ web_url }}">Gehostete Kopie</a></p><p>{{ imprint }}</p>')
-    edit(layout, "<mj-divider />\n", "<mj-divider />\n<mj-text><p>Hallo {{ first_name }},</p></mj-text>\n")
+    edit(
+        layout,
+        "{%- for item in items %}\n",
+        "<mj-text><p>Hallo {{ first_name }},</p></mj-text>\n{%- for item in items %}\n",
+    )
 
     assert krasse(project, "export", "41", "--esp", "mailchimp").exit_code == 0
     html = (folder(project, "mailchimp") / "email.html").read_text("utf-8")

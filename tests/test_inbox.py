@@ -67,4 +67,80 @@ def test_images_carry_their_size_capped_to_the_column(outbox: Path, stem: str, s
     assert img, "no image"
     tag = img.group(0)
     assert f'width="{size[0]}"' in tag and f'height="{size[1]}"' in tag
-    assert "display:block" in tag and "max-width:100%" in tag
+    assert "display:block" in tag and "width:100%" in tag and f"max-width:{size[0]}px" in tag
+
+
+def head_and_body(html: str) -> tuple[str, str]:
+    head, body = html.split("</head>", 1)
+    return head, body
+
+
+def test_apple_metas_and_data_detector_reset(outbox: Path) -> None:
+    """iOS would turn the date, the imprint's address and e-mail address into blue links."""
+    head, _ = head_and_body(html_of(outbox, "041-plattform-daemmerung"))
+    assert '<meta name="x-apple-disable-message-reformatting">' in head
+    assert re.search(r'<meta name="format-detection" content="[^"]*date=no[^"]*address=no[^"]*email=no', head)
+    assert re.search(r"a\[x-apple-data-detectors\]\{color: ?inherit !important", head)
+
+
+def test_outlook_com_dark_mode_has_background_rules_and_the_card_stands_out(outbox: Path) -> None:
+    """Outlook.com and new Outlook: [data-ogsb] for backgrounds, [data-ogsc] for quotes and footer."""
+    head, _ = head_and_body(html_of(outbox, "041-plattform-daemmerung"))
+    assert "[data-ogsb] .bg" in head and "[data-ogsb] .kl" in head
+    assert "[data-ogsc] .t blockquote" in head and "[data-ogsc] .foot" in head
+    page = re.search(r"\.kl\{background-color: (#\w+)", head)
+    card = re.search(r"\.bg,\.bg>table\{background-color: (#\w+)", head)
+    assert page and card and page.group(1) != card.group(1)
+
+
+def test_mobile_query_does_not_enlarge_small_print(outbox: Path) -> None:
+    head, _ = head_and_body(html_of(outbox, "041-plattform-daemmerung"))
+    mobile = re.search(r"@media only screen and \(max-width: ?480px\)\{(.*?\})\}", head)
+    assert mobile, "no mobile media query"
+    assert "font-size: 17px" not in mobile.group(1) and ".t>div" not in mobile.group(1)
+
+
+def test_body_and_content_styles_are_inline_for_gmx(outbox: Path) -> None:
+    """GMX and WEB.DE strip <style> [html-style]: the body margin and text styles must be inline."""
+    _, body = head_and_body(html_of(outbox, "041-plattform-daemmerung"))
+    assert re.match(r'<body style="[^"]*margin:0', body)
+    assert re.search(r'<div class="c" id="item-1"><p style="margin:0 0 16px', body)
+
+
+def test_quotes_and_lists_indent_without_padding(outbox: Path) -> None:
+    """Outlook for Windows ignores padding outside table cells [css-padding]: indent with margins."""
+    html = html_of(outbox, "041-plattform-daemmerung") + html_of(outbox, "043-kurz-und-buendig")
+    quotes = re.findall(r'<blockquote style="([^"]*)"', html)
+    lists = re.findall(r'<(?:ul|ol) style="([^"]*)"', html)
+    assert quotes and lists
+    assert not any("padding" in q and "padding:0" not in q for q in quotes)
+    assert all("margin:0 0 16px 24px" in s or "margin-left:0" in s for s in lists)
+    assert re.search(r'<blockquote style="[^"]*"><p style="margin:0 0 16px 16px', html)
+
+
+def test_last_block_in_quotes_and_items_has_no_bottom_margin(outbox: Path) -> None:
+    html = html_of(outbox, "041-plattform-daemmerung")
+    last_in_quote = re.findall(r'<p style="([^"]*)">[^<]*(?:<[^/][^>]*>[^<]*</[^>]+>[^<]*)*</p></blockquote>', html)
+    assert last_in_quote and all(s.endswith("margin-bottom:0") for s in last_in_quote)
+
+
+def test_tables_have_scope_and_do_not_break_words(outbox: Path) -> None:
+    html = html_of(outbox, "041-plattform-daemmerung")
+    ths = re.findall(r"<th\b[^>]*>", html)
+    assert ths and all('scope="col"' in th for th in ths)
+    assert re.search(r'<table style="[^"]*word-break:normal', html)
+
+
+def test_code_font_starts_with_one_outlook_has(outbox: Path) -> None:
+    """Outlook for Windows uses only the first font of a list; Consolas ships with Windows."""
+    codes = re.findall(r'<code style="([^"]*)"', html_of(outbox, "041-plattform-daemmerung"))
+    assert codes and all("font-family:Consolas" in c for c in codes)
+
+
+def test_dividers_are_light(outbox: Path) -> None:
+    """mj-divider cost 455 bytes each; a bordered paragraph draws the same line."""
+    html = html_of(outbox, "041-plattform-daemmerung")
+    dividers = re.findall(r'<p class="hr"[^>]*>[^<]*</p>', html)
+    assert len(dividers) >= 17
+    assert all(len(d) < 160 for d in dividers)
+    assert "<mj-divider" not in (ROOT / "layouts/email.mjml.j2").read_text(encoding="utf-8")

@@ -65,8 +65,8 @@ def test_unreferenced_footnote_definition_is_still_printed() -> None:
 
 def test_table_with_alignment() -> None:
     html = one("| Region | Anteil |\n|---|---:|\n| Rhein-Main | 11 % |\n")
-    assert "<table>" in html and "<th>Region</th>" in html
-    assert '<th style="text-align:right">Anteil</th>' in html
+    assert "<table>" in html and '<th scope="col">Region</th>' in html  # scope: screen readers name the column
+    assert '<th style="text-align:right" scope="col">Anteil</th>' in html
     assert '<td style="text-align:right">11 %</td>' in html
 
 
