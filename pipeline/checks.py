@@ -12,6 +12,7 @@ from urllib.parse import unquote
 
 from markdown_it.token import Token
 
+from pipeline.clients.lint import lint
 from pipeline.config import Config
 from pipeline.errors import ERROR, WARNING, Finding, PipelineError, display_path
 from pipeline.images import inspect
@@ -288,6 +289,13 @@ def rule_typed_merge_tags(ctx: Context) -> list[Finding]:
     return services.typed_syntax(ctx.issue, profile)
 
 
+def rule_clients(ctx: Context) -> list[Finding]:
+    """The final HTML against caniemail: what a configured client does not support."""
+    if ctx.email is None:
+        return []
+    return lint(ctx.email.html, ctx.config["email.clients"], ctx.config.layouts_dir, ctx.issue.path)
+
+
 RULES: dict[str, Callable[[Context], list[Finding]]] = {
     "links": rule_links,
     "images": rule_images,
@@ -299,6 +307,7 @@ RULES: dict[str, Callable[[Context], list[Finding]]] = {
     "preheader": rule_preheader,
     "email": rule_email,
     "typed-merge-tags": rule_typed_merge_tags,
+    "clients",
 }
 
 RULE_IDS = [
@@ -314,6 +323,7 @@ RULE_IDS = [
     # inbox fidelity (issue 9)
     "gender-star",
     "img-density", "img-heavy", "img-dark-mode",
+    "client-support",
 ]  # fmt: skip
 
 

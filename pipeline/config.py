@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.clients.support import DEFAULT_CLIENTS, support
 from pipeline.errors import WARNING, Finding, PipelineError, display_path
 from pipeline.layouts import project_layouts
 
@@ -106,6 +107,18 @@ def _env_name(value: Any) -> str:
     return value
 
 
+def _clients(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise Invalid(f'expected a list of clients like ["gmail:desktop-webmail", "outlook:windows"], got {value!r}')
+    known = support().clients
+    for client in value:
+        if client not in known:
+            close = difflib.get_close_matches(client, known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else f"; known: {', '.join(known)}"
+            raise Invalid(f"unknown client {client!r}{hint}")
+    return tuple(value)
+
+
 @dataclass(frozen=True)
 class Option:
     validate: Validator
@@ -144,6 +157,11 @@ SCHEMA: dict[str, Option] = {
         doc="Over budget: `warn`, or `split` at the last item that fits with a link to the web version.",
     ),
     "email.preheader_length": Option(_positive_int, 100, doc="Longest preheader before `check` warns."),
+    "email.clients": Option(
+        _clients,
+        DEFAULT_CLIENTS,
+        doc="Mail clients (caniemail `family:platform`) whose support `check` holds the final HTML to.",
+    ),
     "smtp.host": Option(_nonempty, "127.0.0.1", doc="SMTP server for `krasse send-test`."),
     "smtp.port": Option(_port, 587, doc="SMTP port."),
     "smtp.security": Option(_choice("starttls", "tls", "none"), "starttls", doc="`starttls`, `tls` or `none`."),

@@ -181,6 +181,7 @@ def test_every_rule_id_has_a_test() -> None:
         "fm-header", "img-type", "img-size", "footnote-budget", "table-budget", "output-size",
     } | SEND_SAFETY_RULES  # fmt: skip
     "img-density", "img-heavy", "img-dark-mode",
+    "client-support",
     assert tested == set(RULE_IDS)
 
 

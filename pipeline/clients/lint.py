@@ -1,0 +1,113 @@
+"""The client-support lint: every feature of the final HTML that a configured client does not
+support (caniemail data), reported at the layout file and line it comes from.
+
+A layout marks a deliberate progressive enhancement with a comment next to it:
+`caniemail-allow: css-at-media-prefers-color-scheme — why`. Allowed features are not reported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.clients.features import Use, features_of
+from pipeline.clients.support import support
+from pipeline.errors import WARNING, Finding, display_path
+
+_ALLOW = re.compile(r"caniemail-allow:\s*([a-z0-9-]+(?:\s*,\s*[a-z0-9-]+)*)")
+LAYOUT_SOURCES = ("email.mjml.j2", "email.css.j2", "email-dark.css.j2")
+
+
+@dataclass(frozen=True)
+class Gap:
+    """One feature some configured clients do not support."""
+
+    slug: str
+    title: str
+    snippet: str
+    pattern: str
+    clients: tuple[str, ...]
+
+
+def gaps(html: str, clients: Sequence[str]) -> list[Gap]:
+    """Features of `html` that caniemail lists as unsupported by any of `clients`.
+
+    A use inside a container a client already ignores (a <style> block in GMX, a media query in
+    Outlook for Windows) is not counted for that client."""
+    data = support()
+    wanted = tuple(clients)
+    found = []
+    for slug, uses in sorted(features_of(html).items()):
+        missing = set(data.unsupported(slug, wanted))
+        hurt: set[str] = set()
+        first: Use | None = None
+        for use in uses:
+            ignored = {c for outer in use.within for c in data.unsupported(outer, wanted)}
+            if missing - ignored:
+                hurt |= missing - ignored
+                first = first or use
+        if hurt and first is not None:
+            ordered = tuple(c for c in wanted if c in hurt)
+            found.append(Gap(slug, data.title(slug), first.snippet, first.pattern, ordered))
+    return found
+
+
+def allowances(layouts: Path) -> set[str]:
+    """Slugs the layout files explicitly allow (`caniemail-allow: …` in a comment)."""
+    allowed: set[str] = set()
+    for name in LAYOUT_SOURCES:
+        path = layouts / name
+        if path.is_file():
+            for m in _ALLOW.finditer(path.read_text(encoding="utf-8")):
+                allowed |= {s.strip() for s in m.group(1).split(",")}
+    return allowed
+
+
+_COMMENTS = re.compile(r"/\*.*?\*/|\{#.*?#\}", re.S)
+
+
+def _code_only(text: str) -> str:
+    """Comments blanked out (line breaks kept): a feature named in a comment is not a use."""
+    return _COMMENTS.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+
+
+def _locate(pattern: str, sources: Sequence[tuple[str, list[str]]]) -> tuple[str, int] | None:
+    regex = re.compile(pattern, re.I)
+    for name, lines in sources:
+        for number, line in enumerate(lines, 1):
+            if regex.search(line):
+                return name, number
+    return None
+
+
+def lint(html: str, clients: Sequence[str], layouts: Path, issue_file: Path | None = None) -> list[Finding]:
+    """Findings for every unsupported feature that no layout comment allows."""
+    allowed = allowances(layouts)
+    data = support()
+    found = []
+    sources: list[tuple[str, list[str]]] = []
+    for gap in gaps(html, clients):
+        if gap.slug in allowed:
+            continue
+        if not sources:
+            paths = [layouts / name for name in LAYOUT_SOURCES] + ([issue_file] if issue_file else [])
+            sources = [
+                (display_path(p), _code_only(p.read_text(encoding="utf-8")).splitlines()) for p in paths if p.is_file()
+            ]
+        where = _locate(gap.pattern, sources)
+        origin = "" if where else " (not in the layouts: MJML's output or the issue's Markdown)"
+        file, line = where or (display_path(layouts / "email.mjml.j2"), 0)
+        names = ", ".join(data.name(c) for c in gap.clients)
+        found.append(
+            Finding(
+                file,
+                line,
+                "client-support",
+                f"{gap.title} ({gap.snippet}){origin} is not supported by {names} (caniemail {gap.slug}); "
+                "change it, or mark it 'caniemail-allow: " + gap.slug + "' with a reason",
+                WARNING,
+            )
+        )
+    return found
