@@ -108,7 +108,7 @@ def _env_name(value: Any) -> str:
 
 
 def _clients(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
         raise Invalid(f'expected a list of clients like ["gmail:desktop-webmail", "outlook:windows"], got {value!r}')
     known = support().clients
     for client in value:
