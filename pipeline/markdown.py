@@ -18,7 +18,10 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_block.html_block import html_block
 from markdown_it.rules_inline.html_inline import html_inline
 from markdown_it.token import Token
+from mdit_py_plugins.attrs import attrs_block_plugin
 from mdit_py_plugins.footnote import footnote_plugin
+
+from pipeline.language import foreign_language
 
 # Every element name of HTML (living standard, plus a few obsolete ones authors still type).
 KNOWN_ELEMENTS = frozenset(
@@ -216,6 +219,41 @@ def _header_scope(state) -> None:
             token.attrSet("scope", "col")
 
 
+def _inline_text(token: Token) -> str:
+    return " ".join(c.content for c in token.children or () if c.type == "text")
+
+
+def _mark_languages(state) -> None:
+    """Quotes and paragraphs in another language get `lang` (the author's `{lang=…}` line above
+    a block wins, and `{lang=de}` keeps detection away)."""
+    base = state.env.get("language", "de")
+    tokens = state.tokens
+    skip_until = -1  # inside a quote already decided as a whole
+    for i, token in enumerate(tokens):
+        if i <= skip_until:
+            continue
+        if token.type == "blockquote_open":
+            end = next(
+                j
+                for j in range(i + 1, len(tokens))
+                if tokens[j].type == "blockquote_close" and tokens[j].level == token.level
+            )
+            if token.attrGet("lang") is None:
+                text = " ".join(_inline_text(t) for t in tokens[i:end] if t.type == "inline")
+                lang = foreign_language(text, base)
+                if lang:
+                    token.attrSet("lang", lang)
+            skip_until = end
+        elif token.type == "paragraph_open" and i + 1 < len(tokens) and token.attrGet("lang") is None:
+            lang = foreign_language(_inline_text(tokens[i + 1]), base)
+            if lang and not token.hidden:
+                token.attrSet("lang", lang)
+            elif lang:  # a tight list's paragraph is not rendered: its item carries the language
+                item = next((t for t in reversed(tokens[:i]) if t.type == "list_item_open"), None)
+                if item is not None and item.attrGet("lang") is None:
+                    item.attrSet("lang", lang)
+
+
 def _fast_normalize_link(md: MarkdownIt) -> Callable[[str], str]:
     """Most links are plain ASCII `https://…`: percent-encoding is all they need, and skipping the
     URL parse and punycode step saves a tenth of the parse time. Anything else takes the full path."""
@@ -235,11 +273,13 @@ def parser() -> MarkdownIt:
     _guard_nesting(md)
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin, inline=False)
+    md.use(attrs_block_plugin)  # `{lang=en}` on the line above a block
     md.block.ruler.at("html_block", _html_block_known, {"alt": ["paragraph", "reference", "blockquote"]})
     md.inline.ruler.at("html_inline", _html_inline_known)
     md.inline.ruler.before("emphasis", "gender_star", _gender_star)
     md.core.ruler.before("footnote_tail", "footnote_orphans", _footnote_orphans)
     md.core.ruler.push("header_scope", _header_scope)
+    md.core.ruler.push("languages", _mark_languages)
     md.add_render_rule("footnote_ref", _render_footnote_ref)
     md.add_render_rule("footnote_open", _render_footnote_open)
     md.add_render_rule("footnote_close", lambda *a: "</li>\n")
@@ -313,8 +353,8 @@ def _escape_raw(tokens: Sequence[Token], depth: _RawDepth, line: int = 0) -> Non
             _escape_raw(token.children, depth, line)
 
 
-def parse(body: str) -> Document:
-    env: dict = {}
+def parse(body: str, language: str = "de") -> Document:
+    env: dict = {"language": language}
     tokens = parser().parse(body, env)
     _escape_raw(tokens, _RawDepth(env))  # once, here: every rendering of this document sees safe raw HTML
     notes_start = next((i for i, t in enumerate(tokens) if t.type == "footnote_block_open"), len(tokens))

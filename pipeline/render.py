@@ -69,6 +69,8 @@ def render(issue: Issue, image_base: str, preheader_limit: int = 100) -> Rendere
             )
         )
     html = render_html(doc, lambda src: url_for(src, image_base))
+def render(issue: Issue, image_base: str, preheader_limit: int = 100, language: str = "de") -> Rendered:
+    doc = parse(issue.body, language)
     images = local_images([t for run in doc.items for t in run] + doc.notes)
     facts = image_facts(images, issue.path.parent)
     html = render_html(doc, lambda src: url_for(src, image_base), _sizes(facts))

@@ -144,3 +144,22 @@ def test_dividers_are_light(outbox: Path) -> None:
     assert len(dividers) >= 17
     assert all(len(d) < 160 for d in dividers)
     assert "<mj-divider" not in (ROOT / "layouts/email.mjml.j2").read_text(encoding="utf-8")
+
+
+def test_english_quotes_carry_lang_in_email_and_archive(outbox: Path) -> None:
+    """WCAG 3.1.2: screen readers read English quotes with English pronunciation."""
+    html = html_of(outbox, "041-plattform-daemmerung")
+    quotes = re.findall(r"<blockquote\b([^>]*)>(.*?)</blockquote>", html, re.S)
+    english = [q for attrs, q in quotes if 'lang="en"' in attrs]
+    german = [q for attrs, q in quotes if "lang=" not in attrs]
+    assert len(english) == 5 and len(german) == 3
+    the = re.compile(r"\bthe\b", re.I)
+    assert all(the.search(q) for q in english) and not any(the.search(q) for q in german)
+    # no German paragraph is labelled anywhere in the examples
+    for stem in EXAMPLES:
+        labelled = re.findall(r'<(p|li|blockquote)\b[^>]*lang="(\w+)"', html_of(outbox, stem))
+        assert all(lang == "en" for _, lang in labelled)
+    project = outbox.parent
+    assert krasse(project, "archive").exit_code == 0
+    page = (project / "outbox/archive/41/index.html").read_text(encoding="utf-8")
+    assert page.count('<blockquote lang="en">') == 5

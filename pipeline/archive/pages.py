@@ -115,7 +115,7 @@ def render_page(env_dir: Path, name: str, context: dict) -> str:
 
 def render_issue(issue: Issue, site: Site, prev: Neighbour | None, next_: Neighbour | None, feed: bool) -> IssuePage:
     """The page at `<number>/index.html`; raises PipelineError (layout file:line) on layout errors."""
-    rendered = render(issue, "..", site.preheader_length)  # images relative to <number>/
+    rendered = render(issue, "..", site.preheader_length, site.language)  # images relative to <number>/
     images, fragments = rendered.images, rendered.html
     texts = [plain(run) for run in rendered.doc.items]
     notes_text = plain(rendered.doc.notes)
