@@ -109,12 +109,27 @@ def test_dark_views_really_turn_dark(page, preview, expect) -> None:
     background = page.locator("#dark").evaluate(
         "f => f.contentWindow.getComputedStyle(f.contentDocument.querySelector('.bg > table, .bg')).backgroundColor"
     )
-    assert background == "rgb(23, 22, 26)"  # #17161a from layouts/email-dark.css.j2
+    assert background == "rgb(29, 28, 33)"  # #1d1c21 from layouts/email-dark.css.j2
     assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") is False
     inverted = page.locator("#invert").evaluate(
         "f => f.contentWindow.getComputedStyle(f.contentDocument.documentElement).filter"
     )
     assert "invert(1)" in inverted
+
+
+def test_gmx_view_has_no_style_blocks_and_lint_findings_show(page, preview, project, expect) -> None:
+    page.goto(f"{preview.url}issue/{STEM}/")
+    page.click("#tab-btn-gmx")
+    expect(page.frame_locator("#gmx").locator("h1")).to_be_visible()
+    gmx = page.locator("#gmx")
+    assert gmx.evaluate("f => f.contentDocument.querySelectorAll('style').length") == 0
+    assert gmx.evaluate("f => f.contentWindow.getComputedStyle(f.contentDocument.body).marginTop") == "0px"
+    expect(page.locator("#findings")).to_contain_text("Keine Befunde")
+    # a layout edit that GMX and Outlook cannot show is named, with the layout file and line
+    css = project / "layouts/email.css.j2"
+    css.write_text(css.read_text(encoding="utf-8") + ".c p { display: flex; }\n", encoding="utf-8")
+    expect(page.locator("#findings")).to_contain_text("client-support")
+    expect(page.locator("#findings")).to_contain_text("layouts/email.css.j2:")
 
 
 def test_plain_text_tab_and_size_meter(page, preview, project, expect) -> None:

@@ -102,6 +102,16 @@ def test_injection_goes_into_the_head_only_when_serving() -> None:
     assert '<base target="_blank">' in served and "invert(1)" in served
 
 
+def test_gmx_view_serves_the_email_without_style_blocks() -> None:
+    """GMX and WEB.DE strip <style>: the view shows only what inline styles carry."""
+    html = (
+        '<html><head><STYLE type="text/css">.a{color:red}</STYLE><style>\n@media x{}</style></head>'
+        '<body style="margin:0">'
+    )
+    served = email_view(html, "gmx")
+    assert "<style" not in served.lower() and 'style="margin:0"' in served and '<base target="_blank">' in served
+
+
 # --- binding --------------------------------------------------------------------------------
 
 

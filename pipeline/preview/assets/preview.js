@@ -52,7 +52,9 @@
       list.replaceChildren();
       for (const f of [...s.errors, ...s.warnings]) {
         const item = el("li", undefined, f.severity);
-        item.append(el("code", f.rule), " ", el("span", f.line ? `Zeile ${f.line}` : f.file, "line"), " ", f.message);
+        // the issue's own lines read "Zeile 12"; a layout's name its file ("layouts/email.css.j2:26")
+        const at = !f.line ? f.file : f.file.endsWith(".md") ? `Zeile ${f.line}` : `${f.file.split("/").slice(-2).join("/")}:${f.line}`;
+        item.append(el("code", f.rule), " ", el("span", at, "line"), " ", f.message);
         list.append(item);
       }
       if (!list.children.length) list.append(el("li", "Keine Befunde.", "ok"));
