@@ -142,7 +142,7 @@ def test_footer_web_link_unsubscribe_and_imprint(built: Path) -> None:
 
 
 def test_blockquotes_carry_inline_border(built: Path) -> None:
-    quotes = re.findall(r"<blockquote style=\"([^\"]*)\"", html_of(built))
+    quotes = re.findall(r"<blockquote\b[^>]*? style=\"([^\"]*)\"", html_of(built))
     assert len(quotes) == 8  # the issue's eight quotes
     assert all("border-left:4px solid #c2185b" in q for q in quotes)
 
