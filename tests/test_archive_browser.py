@@ -10,7 +10,6 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 
 from pipeline.archive import build_archive
 from pipeline.config import load_config
@@ -144,21 +143,3 @@ def test_footnotes_jump_and_jump_back(page, server: str):
     page.click("#fn3 a.backref")
     page.wait_for_function("location.hash === '#fnref3'")
     assert _in_view(page, "#fnref3")
-
-
-def test_screenshots_for_the_readme(browser, server: str):
-    docs = ROOT / "docs"
-    docs.mkdir(exist_ok=True)
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
-    try:
-        pg = context.new_page()
-        pg.goto(server + "index.html?q=Plattform")
-        pg.wait_for_selector("#treffer li .snippet mark")
-        pg.screenshot(path=str(docs / "archive-index.png"))
-        pg.goto(server + "41/index.html")
-        pg.wait_for_function("document.querySelector('#item-1 img').complete")
-        pg.screenshot(path=str(docs / "archive-issue.png"))
-    finally:
-        context.close()
-    for name in ("archive-index.png", "archive-issue.png"):
-        assert (docs / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -11,7 +11,6 @@ from pipeline.preview import Preview
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
 STEM = "043-kurz-und-buendig"
 TIMEOUT = 10_000  # ms; generous for a loaded CI machine, normal runs take ~0.1 s
 
@@ -153,15 +152,3 @@ def test_index_lists_new_issues_by_itself(page, preview, project, expect) -> Non
     (project / "issues" / "045-ganz-neu.md").write_text(new, encoding="utf-8")
     expect(rows).to_have_count(5)
     expect(rows.first).to_contain_text("Ganz neu")
-
-
-def test_screenshot_for_the_readme(page, preview, expect) -> None:
-    page.set_viewport_size({"width": 1400, "height": 900})
-    page.goto(f"{preview.url}issue/041-plattform-daemmerung/")
-    expect(page.frame_locator("#desktop").locator("img").first).to_be_visible()
-    page.frame_locator("#mobile").locator("img").first.evaluate("img => img.decode()")
-    page.frame_locator("#desktop").locator("img").first.evaluate("img => img.decode()")
-    shot = page.screenshot()
-    assert len(shot) > 20_000  # a real picture, not a blank page
-    (ROOT / "docs").mkdir(exist_ok=True)
-    (ROOT / "docs" / "preview.png").write_bytes(shot)
