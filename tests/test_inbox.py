@@ -15,6 +15,20 @@ from generate import generate_issue
 
 EXAMPLES = ["041-plattform-daemmerung", "042-der-moment", "043-kurz-und-buendig"]
 LONG = "050-lang"
+GENDER = "051-gender"
+GENDER_ISSUE = """---
+number: 51
+title: Sternchen
+date: 2026-11-16
+preheader: "Eine kurze Ausgabe über Akteur*innen, Nutzer*innen und die Frage, wer hier gemeint ist."
+---
+
+Die Akteur*innen werden nicht überformt, sondern die Endnutzer*innen entscheiden, ob jede*r mitmacht.
+
+---
+
+Ein *kursives* Wort, ein **fettes** und die Haupt*sache* bleiben betont; Nutzer:innen und NutzerInnen bleiben so.
+"""
 
 
 @pytest.fixture(scope="module")
@@ -26,6 +40,7 @@ def outbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(ROOT / "layouts", dest / "layouts")
     shutil.copytree(ROOT / "issues", dest / "issues")
     (dest / "issues" / f"{LONG}.md").write_text(generate_issue(50, 40_000, 50, footnotes=30), encoding="utf-8")
+    (dest / "issues" / f"{GENDER}.md").write_text(GENDER_ISSUE, encoding="utf-8")
     result = krasse(dest, "build")
     assert result.exit_code == 0, result.output
     return dest / "outbox"
@@ -163,3 +178,13 @@ def test_english_quotes_carry_lang_in_email_and_archive(outbox: Path) -> None:
     assert krasse(project, "archive").exit_code == 0
     page = (project / "outbox/archive/41/index.html").read_text(encoding="utf-8")
     assert page.count('<blockquote lang="en">') == 5
+
+
+def test_gender_stars_survive_in_html_and_text(outbox: Path) -> None:
+    html = html_of(outbox, GENDER)
+    for word in ("Akteur*innen", "Endnutzer*innen", "jede*r", "Nutzer:innen", "NutzerInnen"):
+        assert word in html
+    assert "<em>kursives</em>" in html and "<strong>fettes</strong>" in html and "Haupt<em>sache</em>" in html
+    assert "<em>innen" not in html and "Akteur<em>" not in html
+    text = (outbox / GENDER / "email.txt").read_text(encoding="utf-8")
+    assert "Akteur*innen" in text and "Endnutzer*innen" in text and "jede*r" in text
