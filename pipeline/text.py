@@ -219,8 +219,19 @@ def render_text(doc: Document) -> TextParts:
         body = render_blocks(run, links)
         if links.urls:
             body += "".join(f"    [{k}] {url}\n" for k, url in enumerate(links.urls, 1))
-        notes.append(f"[Anm. {n}] " + body.lstrip())
+        notes.append(_labelled(f"[Anm. {n}] ", body.lstrip()))
     return TextParts(items, notes)
+
+
+def _labelled(label: str, body: str) -> str:
+    """The note's label in front of its first paragraph, wrapped together so no line runs long."""
+    first, sep, rest = body.partition("\n\n")
+    if not first or first.startswith((">", "-", " ")) or re.match(r"\d+\. ", first):
+        return label + body  # a quote, list or code first: keep its own layout
+    lines = first.rstrip("\n").split("\n")
+    k = next((i for i, line in enumerate(lines) if re.match(r"\s+\[\d+\] ", line)), len(lines))  # link list
+    wrapped = textwrap.fill(" ".join(" ".join(lines[:k]).split()), WIDTH, initial_indent=label, break_long_words=False)
+    return "\n".join([wrapped, *lines[k:]]) + "\n" + (sep + rest if sep else "")
 
 
 def plain(doc_run: Sequence[Token]) -> str:

@@ -104,3 +104,10 @@ def test_plain_and_preheader_default() -> None:
     assert first_sentences("Erster Satz. Zweiter Satz ist länger. Dritter.", 30) == "Erster Satz."
     cut = first_sentences("Ein einziger sehr langer Satz ohne Punkt " * 5, 40)
     assert cut.endswith("…") and len(cut) <= 40
+
+
+def test_a_long_note_wraps_with_its_label() -> None:
+    parts = render_text(parse("Text[^1].\n\n[^1]: " + "Ein langer Satz in der Anmerkung. " * 8 + "\n"))
+    lines = parts.notes[0].splitlines()
+    assert lines[0].startswith("[Anm. 1] Ein langer Satz") and len(lines) > 2
+    assert all(len(line) <= 72 for line in lines)
