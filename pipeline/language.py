@@ -41,9 +41,14 @@ def _identifier():
     return identifier
 
 
+@lru_cache(maxsize=4096)
 def foreign_language(text: str, base: str = "de") -> str | None:
-    """The language of `text` when it is confidently not `base`; None when it is `base` or unsure."""
+    """The language of `text` when it is confidently not `base`; None when it is `base` or unsure.
+
+    Cached: `krasse watch` parses the same paragraphs again on every save."""
     base = base.split("-")[0].lower()
+    if text.count(" ") < MIN_WORDS - 1:
+        return None
     words = _WORD.findall(text.lower())
     if len(words) < MIN_WORDS:
         return None
