@@ -121,14 +121,13 @@ def prepare(issue: Issue, config: Config) -> Built:
     start = time.perf_counter()
     built = Built(issue)
     try:
-        built.rendered = render(issue, config["newsletter.base_url"], config["email.preheader_length"])
+        built.rendered = render(
+            issue, config["newsletter.base_url"], config["email.preheader_length"], config["newsletter.language"]
+        )
         fragments = built.rendered.html
         too_big = html_budget(sum(map(len, fragments.items)) + sum(map(len, fragments.notes)))
         if too_big:  # refused before the layout, inlining and minifying would spend seconds on it
             raise PipelineError(Finding(display_path(issue.path), issue.body_line, "output-size", too_big))
-        built.rendered = render(
-            issue, config["newsletter.base_url"], config["email.preheader_length"], config["newsletter.language"]
-        )
         built.email = build_email(issue, config, built.rendered)
         if too_big := html_budget(built.email.bytes):  # inlined styles can multiply a table's size
             built.email = None

@@ -15,10 +15,9 @@ from markdown_it.token import Token
 from pipeline.clients.lint import lint
 from pipeline.config import Config
 from pipeline.errors import ERROR, WARNING, Finding, PipelineError, display_path
-from pipeline.images import inspect
+from pipeline.images import inspect, HEAVY_BYTES, ImageFacts, LocalImage
 from pipeline.mail.compose import Email, UNSUBSCRIBE
 from pipeline.errors import ERROR, WARNING, Finding, display_path
-from pipeline.images import HEAVY_BYTES, ImageFacts, LocalImage
 from pipeline.markdown import MAX_NESTING, gender_star_lines
 from pipeline.model import Issue
 from pipeline.render import Rendered, render

@@ -25,10 +25,6 @@ MAX_IMAGE_BYTES = 10 * 1024 * 1024
 # Raster formats every target inbox shows, by what the file is (Pillow reads the header), never by
 # its name. SVG is not among them: Gmail and Outlook do not show it, and opened on its own it runs scripts.
 FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
-from PIL import Image, UnidentifiedImageError
-
-from pipeline.output import write_atomic
-
 # The widest an image is shown: the 600 px email minus 2 × 24 px text padding. Outlook for Windows
 # ignores `max-width` on images (caniemail css-max-width), so the width attribute must not exceed it.
 EMAIL_COLUMN = 552
@@ -189,22 +185,32 @@ def _white_edge(image: Image.Image) -> bool:
     return white >= 0.9 * len(edge)
 
 
+MAX_EDGE_PIXELS = 20_000_000  # decoding more than this just to look at the border is not worth it
+
+
 @lru_cache(maxsize=256)
 def _facts(path: str, mtime_ns: int, size: int) -> ImageFacts | None:
     try:
-        with Image.open(path) as image:
-            return ImageFacts(image.width, image.height, size, _white_edge(image))
-    except (OSError, UnidentifiedImageError, ValueError):
-        return None  # not an image Pillow knows (e.g. SVG): no size attributes, no hints
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # DecompressionBombWarning: the pixel guard below decides
+            with Image.open(path, formats=list(FORMATS)) as image:
+                edge = image.width * image.height <= MAX_EDGE_PIXELS and _white_edge(image)
+                return ImageFacts(image.width, image.height, size, edge)
+    except Exception:  # Pillow raises several kinds for "not an image": then no size attributes, no hints
+        return None
 
 
 def image_facts(images: Sequence[LocalImage], source_dir: Path) -> dict[str, ImageFacts]:
-    """Facts per normalised path for the existing safe images; cached while the file is unchanged."""
+    """Facts per normalised path for the existing safe images inside `source_dir` (symlinks out of
+    it are left to `inspect`); cached while the file is unchanged."""
     found = {}
+    inside = source_dir.resolve()
     for image in images:
         path = source_dir / image.rel
-        if image.safe and path.is_file():
-            stat = path.stat()
+        if not image.safe or not path.is_file() or not path.resolve().is_relative_to(inside):
+            continue
+        stat = path.stat()
+        if stat.st_size <= MAX_IMAGE_BYTES:
             facts = _facts(str(path), stat.st_mtime_ns, stat.st_size)
             if facts is not None:
                 found[image.rel] = facts

@@ -7,10 +7,8 @@ from functools import cached_property
 
 from pipeline.budgets import body_budget
 from pipeline.errors import Finding, PipelineError, display_path
-from pipeline.images import LocalImage, local_images, url_for
-from pipeline.markdown import MAX_NESTING, Document, Fragments, footnotes_in, parse, render_html
 from pipeline.images import ImageFacts, LocalImage, image_facts, is_local, local_images, normalise, url_for
-from pipeline.markdown import Document, Fragments, footnotes_in, parse, render_html
+from pipeline.markdown import MAX_NESTING, Document, Fragments, footnotes_in, parse, render_html
 from pipeline.model import Issue
 from pipeline.text import TextParts, default_preheader, plain, render_text
 
@@ -52,12 +50,12 @@ def _sizes(facts: dict[str, ImageFacts]):
     return size
 
 
-def render(issue: Issue, image_base: str, preheader_limit: int = 100) -> Rendered:
+def render(issue: Issue, image_base: str, preheader_limit: int = 100, language: str = "de") -> Rendered:
     """Raises PipelineError (file:line) for a document no later stage can safely handle."""
     if (over := body_budget(issue.body)) is not None:
         line, rule, message = over
         raise PipelineError(Finding(display_path(issue.path), issue.body_line + line, rule, message))
-    doc = parse(issue.body)
+    doc = parse(issue.body, language)
     if doc.html_too_deep is not None:
         raise PipelineError(
             Finding(
@@ -68,9 +66,6 @@ def render(issue: Issue, image_base: str, preheader_limit: int = 100) -> Rendere
                 "(the email renderer cannot handle it)",
             )
         )
-    html = render_html(doc, lambda src: url_for(src, image_base))
-def render(issue: Issue, image_base: str, preheader_limit: int = 100, language: str = "de") -> Rendered:
-    doc = parse(issue.body, language)
     images = local_images([t for run in doc.items for t in run] + doc.notes)
     facts = image_facts(images, issue.path.parent)
     html = render_html(doc, lambda src: url_for(src, image_base), _sizes(facts))
