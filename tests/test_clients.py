@@ -105,3 +105,26 @@ def test_features_inside_ignored_containers_do_not_count() -> None:
 )
 def test_selectors_at_rules_and_values_are_named(css: str, slug: str) -> None:
     assert slug in features_of(f"<html><head><style>{css}</style></head><body></body></html>")
+
+
+def test_vendoring_keeps_the_newest_result_per_client() -> None:
+    """scripts/vendor_caniemail.py trims the npm package's data to one letter per client."""
+    import sys
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from vendor_caniemail import dumps, trim
+
+    data = {
+        "last_update_date": "2025-01-01",
+        "nicenames": {"family": {"gmx": "GMX"}, "platform": {"desktop-webmail": "Desktop Webmail"}},
+        "data": [
+            {"slug": "css-x", "title": "x", "stats": {"gmx": {"desktop-webmail": {"2019": "y", "2022-06": "n #1"}}}},
+            {"slug": "css-y", "title": "y", "stats": {"outlook": {"windows": {"2019": "a #2"}}}},
+        ],
+    }
+    trimmed = trim(data, "1.0.0")
+    assert trimmed["clients"] == ["gmx:desktop-webmail", "outlook:windows"]
+    assert trimmed["features"] == {"css-x": ["x", "n-"], "css-y": ["y", "-a"]}
+    assert json.loads(dumps(trimmed))["features"] == trimmed["features"]
