@@ -133,3 +133,17 @@ def test_dark_mode_really_applies(tab, outbox: Path) -> None:
     card = tab.evaluate("getComputedStyle(document.querySelector('.bg')).backgroundColor")
     text = tab.evaluate("getComputedStyle(document.querySelector('.c p')).color")
     assert card == "rgb(29, 28, 33)" and text == "rgb(235, 232, 226)"
+
+
+@pytest.mark.parametrize("name", ["email.html", "nostyle.html"])
+def test_table_words_stay_whole_on_a_phone(tab, outbox: Path, name: str) -> None:
+    """MJML's word-break:break-word split "Nordschweden" as "Nordsch/weden" at 375 px."""
+    tab.emulate_media(color_scheme="light")
+    tab.set_viewport_size({"width": 375, "height": 900})
+    tab.goto((outbox / "041-plattform-daemmerung" / name).as_uri())
+    lines = tab.evaluate(
+        """() => { const td = [...document.querySelectorAll('td')].find(c => c.textContent.trim() === 'Nordschweden');
+                   const r = document.createRange(); r.selectNodeContents(td);
+                   return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; }"""
+    )
+    assert lines == 1
