@@ -195,7 +195,7 @@ def _render_footnote_open(self, tokens, idx, options, env) -> str:
     """Each note opens with the `[n]` its marker shows, so marker and note match by eye in apps
     that do not jump (Gmail and Yahoo apps), and with `<a name>` for those that only jump to that."""
     n = tokens[idx].meta["id"] + 1
-    label = f'<a name="fn{n}" class="fnl">[{n}]</a>'
+    label = f'<a name="fn{n}"><b>[{n}]</b></a>'
     following = tokens[idx + 1] if idx + 1 < len(tokens) else None
     if following is not None and following.type == "paragraph_open":
         following.hidden = True  # the label opens that paragraph itself

@@ -65,7 +65,7 @@ def test_marker_and_note_share_a_visible_label(outbox: Path) -> None:
     html = html_of(outbox, "042-der-moment")
     markers = re.findall(r'<a href="#fn(\d+)"[^>]*>\[(\d+)\]</a>', html)
     assert markers and all(a == b for a, b in markers)
-    labels = re.findall(r'<a name="fn(\d+)"[^>]*>\[(\d+)\]</a>', html)
+    labels = re.findall(r'<a name="fn(\d+)"[^>]*><b>\[(\d+)\]</b></a>', html)
     assert [a for a, _ in labels] == [str(n) for n in range(1, len(labels) + 1)]
     assert all(a == b for a, b in labels)
     text = (outbox / "042-der-moment" / "email.txt").read_text(encoding="utf-8")

@@ -41,11 +41,11 @@ def test_footnotes_numbered_in_reading_order_with_back_links() -> None:
     assert '<sup class="fnref"><a href="#fn2" id="fnref2" name="fnref2">[2]</a></sup>' in fr.items[0]
     assert '<a href="#fn1" id="fnref1-1" name="fnref1-1">[1]</a>' in fr.items[1]  # second use of [^b]
     # the note starts with the same "[1]" as its marker, so it is found by eye where jumping fails
-    assert fr.notes[0].startswith('<li id="fn1"><p><a name="fn1" class="fnl">[1]</a> Note B.')
+    assert fr.notes[0].startswith('<li id="fn1"><p><a name="fn1"><b>[1]</b></a> Note B.')
     # One way back per note, to the first reference: a split email never links into cut items.
     assert fr.notes[0].count('class="backref"') == 1
     assert 'href="#fnref1"' in fr.notes[0] and 'href="#fnref1-1"' not in fr.notes[0]
-    assert fr.notes[1].startswith('<li id="fn2"><p><a name="fn2" class="fnl">[2]</a> Note A.')
+    assert fr.notes[1].startswith('<li id="fn2"><p><a name="fn2"><b>[2]</b></a> Note A.')
     assert 'aria-label="zurück zum Text"' in fr.notes[1]
     assert fr.notes_html().startswith('<ol class="notes">\n<li id="fn1">')
     assert fr.notes_html(1).count("<li") == 1
@@ -53,14 +53,14 @@ def test_footnotes_numbered_in_reading_order_with_back_links() -> None:
 
 def test_note_that_starts_with_a_quote_still_gets_its_label() -> None:
     fr = render_html(parse("Text[^1].\n\n[^1]:\n    > Zitat in der Note.\n"))
-    assert fr.notes[0].startswith('<li id="fn1"><p><a name="fn1" class="fnl">[1]</a></p>\n<blockquote>')
+    assert fr.notes[0].startswith('<li id="fn1"><p><a name="fn1"><b>[1]</b></a></p>\n<blockquote>')
 
 
 def test_unreferenced_footnote_definition_is_still_printed() -> None:
     fr = render_html(parse("Text[^1].\n\n[^1]: Benutzt.\n[^waise]: Niemand zeigt auf mich.\n"))
     assert len(fr.notes) == 2
     # no back-link to nowhere
-    assert fr.notes[1] == '<li id="fn2"><p><a name="fn2" class="fnl">[2]</a> Niemand zeigt auf mich.</p>\n</li>\n'
+    assert fr.notes[1] == '<li id="fn2"><p><a name="fn2"><b>[2]</b></a> Niemand zeigt auf mich.</p>\n</li>\n'
 
 
 def test_table_with_alignment() -> None:
