@@ -407,7 +407,10 @@ class Fragments:
 
     def notes_html(self, count: int | None = None) -> str:
         chosen = self.notes if count is None else self.notes[:count]
-        return f'<ol class="notes">\n{"".join(chosen)}</ol>\n' if chosen else ""
+        # inline: every note starts with its own "[n]", so the list needs no numbers and no indent
+        return (
+            f'<ol class="notes" style="list-style:none;margin:0;padding:0">\n{"".join(chosen)}</ol>\n' if chosen else ""
+        )
 
 
 def _split_notes(tokens: list[Token]) -> list[list[Token]]:

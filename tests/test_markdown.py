@@ -47,7 +47,7 @@ def test_footnotes_numbered_in_reading_order_with_back_links() -> None:
     assert 'href="#fnref1"' in fr.notes[0] and 'href="#fnref1-1"' not in fr.notes[0]
     assert fr.notes[1].startswith('<li id="fn2"><p><a name="fn2"><b>[2]</b></a> Note A.')
     assert 'aria-label="zurück zum Text"' in fr.notes[1]
-    assert fr.notes_html().startswith('<ol class="notes">\n<li id="fn1">')
+    assert fr.notes_html().startswith('<ol class="notes" style="list-style:none;margin:0;padding:0">\n<li id="fn1">')
     assert fr.notes_html(1).count("<li") == 1
 
 
