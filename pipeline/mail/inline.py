@@ -12,12 +12,28 @@ import re
 from premailer import Premailer
 
 _STYLE_OPEN = re.compile(r"<style(?![^>]*data-premailer)", re.I)
+_RULES: dict[tuple[str, int], tuple[list, list]] = {}  # stylesheet text → premailer's rule list
+
+
+class _CachedRules(Premailer):
+    """premailer turns the same stylesheet into its rule list again on every call: cssutils
+    serialising each declaration was over half of the inlining time. The stylesheet is the same
+    for every issue, so its rules are worked out once per process (premailer's result, unchanged)."""
+
+    def _parse_style_rules(self, css_body, ruleset_index):  # type: ignore[no-untyped-def]
+        key = (css_body or "", ruleset_index)
+        if key not in _RULES:
+            if len(_RULES) > 32:  # a layout edited many times during `watch`: forget old sheets
+                _RULES.clear()
+            _RULES[key] = super()._parse_style_rules(css_body, ruleset_index)
+        rules, leftover = _RULES[key]
+        return list(rules), list(leftover)
 
 
 def inline_css(html: str, css: str) -> str:
     marked = _STYLE_OPEN.sub('<style data-premailer="ignore"', html)
     doctype = "<!doctype html>" if marked.lstrip().lower().startswith("<!doctype html") else ""
-    out = Premailer(
+    out = _CachedRules(
         marked,
         css_text=css,
         allow_network=False,
@@ -30,6 +46,6 @@ def inline_css(html: str, css: str) -> str:
         preserve_handlebar_syntax=True,
         disable_basic_attributes=["height", "width"],  # no height="auto" on images
         cssutils_logging_level=logging.CRITICAL,
-    ).transform()
+    ).transform(pretty_print=False)
     out = out.replace(' data-premailer="ignore"', "")
     return doctype + out if not out.lower().startswith("<!doctype") else out
