@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import json
 import os
 import shutil
 import sys
@@ -91,6 +92,11 @@ def main(argv: list[str] | None = None) -> int:
         found = outputs(project(Path(tmp)))
         # Messages name files by absolute path: the temporary folder differs per run.
         found = {rel: data.replace(tmp.encode(), b"<project>") for rel, data in found.items()}
+    for rel in [r for r in found if r.endswith(".krasse-archive.json")]:
+        # The manifest's hashes cover the pipeline's own code: they move with every change, on purpose.
+        data = json.loads(found[rel])
+        data["site"], data["outputs"] = "", dict.fromkeys(data["outputs"], "")
+        found[rel] = json.dumps(data, ensure_ascii=False, sort_keys=True).encode()
     if args.save:
         shutil.rmtree(args.save, ignore_errors=True)
         for rel, data in found.items():

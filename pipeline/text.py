@@ -11,8 +11,10 @@ from __future__ import annotations
 import html
 import re
 import textwrap
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 import nh3
 from markdown_it.token import Token
@@ -103,12 +105,45 @@ def inline_text(children: Sequence[Token], links: _Links | None = None, notes: b
     return "".join(out).replace("\x00", "")
 
 
+_SPACES = re.compile(r"( +)")
+_TO_SPACE = str.maketrans(dict.fromkeys("\t\n\x0b\x0c\r", " "))  # textwrap's replace_whitespace
+_OTHER_SPACE = re.compile(r"[^\S\t\n\x0b\x0c\r ]")  # white space textwrap does not split at (NBSP …)
+
+
+def wrap_lines(text: str, width: int) -> list[str]:
+    """`textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)`, line for line.
+
+    textwrap moves one word at a time through Python lists, a fifth of a whole build. Here each
+    line is one bisect over the words' end offsets. Text with white space that textwrap treats
+    specially (NBSP and other Unicode spaces alone between spaces) goes to textwrap itself.
+    """
+    if width <= 0 or _OTHER_SPACE.search(text):
+        return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
+    text = text.expandtabs().translate(_TO_SPACE)
+    chunks = [c for c in _SPACES.split(text) if c]  # words and runs of spaces, alternating
+    ends = list(accumulate(map(len, chunks), initial=0))
+    lines: list[str] = []
+    i, n = 0, len(chunks)
+    while i < n:
+        if lines and chunks[i][0] == " ":
+            i += 1  # white space at the start of a later line goes
+            if i == n:
+                break
+        k = bisect_right(ends, ends[i] + width) - 1  # as many whole chunks as fit
+        if k == i:
+            k = i + 1  # a word longer than the line stands alone
+        end = ends[k - 1] if chunks[k - 1][0] == " " else ends[k]  # white space at the end goes
+        if end > ends[i]:
+            lines.append(text[ends[i] : end])
+        i = k
+    return lines
+
+
 def _wrap(text: str, prefix: str = "", first: str | None = None) -> str:
     lines = []
     for part in text.split("\n"):
         width = max(MIN_WIDTH, WIDTH - len(prefix))  # 36 nested quotes leave no room: wrap wider instead
-        wrapped = textwrap.wrap(part, width, break_long_words=False, break_on_hyphens=False) or [""]
-        lines.extend(wrapped)
+        lines.extend(wrap_lines(part, width) or [""])
     first = prefix if first is None else first
     return "\n".join((first if i == 0 else prefix) + line for i, line in enumerate(lines)).rstrip() + "\n"
 
