@@ -1,32 +1,55 @@
 """A conservative HTML minifier for email.
 
-General minifiers (minify-html) drop `<head>`, closing tags and attribute quotes, which breaks
-merge tags with spaces (`{{ unsubscribe_url }}`) and worries older clients. This one only folds
-white space where HTML ignores it and removes comments that are not Outlook conditionals.
+It only folds white space where HTML ignores it and removes comments that are not Outlook
+conditionals. minify-html (0.18) was measured again as its replacement: about 5× faster, and with
+keep_comments, preserve_brace_template_syntax, keep_closing_tags and keep_html_and_head_opening_tags
+it keeps the conditionals and `{{ merge tags }}`. But it deletes the space between two inline
+elements inside a block (`<div>Text <b>fett</b> <i>kursiv</i></div>` reads "fettkursiv"), so words
+run together; with minify_css it rewrites `(min-width:480px)` as `(width>=480px)`, which many mail
+clients do not understand; and it unquotes attributes (`href=*|UNSUB|*`). So we keep this one.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _KEEP = re.compile(r"(<(pre|textarea|script)\b.*?</\2>)", re.S | re.I)
 # Plain comments go; Outlook's conditionals (`<!--[if mso]>`, `<!--[if !mso]><!-->`,
 # `<!--<![endif]-->`, `<![endif]-->`) stay.
 _COMMENT = re.compile(r"<!--(?!\[if|>|<!\[endif|\s*\[endif).*?-->", re.S)
-_STYLE_ATTR = re.compile(r'(\sstyle=")([^"]*)(")')
+_STYLE_ATTR = re.compile(r'\sstyle="[^"]*"')
+_STYLE_SEMICOLON = re.compile(r"\s*;\s*")
 _BLOCK = (
     "html|head|body|meta|title|style|link|table|thead|tbody|tfoot|tr|td|th|div|p|h[1-6]|ul|ol|li|"
     "blockquote|hr|br|section|center|xml|noscript|o:[a-z]+"
 )
-_AROUND_BLOCK = re.compile(rf"\s*(</?(?:{_BLOCK})\b[^>]*>)\s*", re.I)
+_BLOCK_TAG = rf"</?(?:{_BLOCK})\b[^>]*>"
+# White space around block tags goes. Two passes whose patterns start with a fixed character are
+# several times faster in `re` than one pattern starting with `\s*` (tried at every position).
+_BEFORE_BLOCK = re.compile(rf"\s+(?={_BLOCK_TAG})", re.I)
+_AFTER_BLOCK = re.compile(rf"({_BLOCK_TAG})\s+", re.I)
+# Runs of white space become one space; a lone space is already that and is not replaced.
+_WHITE_RUN = re.compile(r"[\t\r\n][ \t\r\n]*| [ \t\r\n]+")
 _STYLE = re.compile(r"(<style\b[^>]*>)(.*?)(</style>)", re.S | re.I)
 
 
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+_CSS_SPACE = re.compile(r"\s+")
+_CSS_AROUND_PUNCT = re.compile(r"\s+(?=[{};,>])|(?<=[{};,>])\s+")  # white space next to `{};,>`
+
+
 def _css(m: re.Match) -> str:
-    css = re.sub(r"/\*.*?\*/", "", m.group(2), flags=re.S)
-    css = re.sub(r"\s+", " ", css)
-    css = re.sub(r"\s*([{};,>])\s*", r"\1", css)
+    css = _CSS_COMMENT.sub("", m.group(2))
+    css = _CSS_SPACE.sub(" ", css)
+    css = _CSS_AROUND_PUNCT.sub("", css)
     return m.group(1) + css.strip() + m.group(3)
+
+
+@lru_cache(maxsize=1024)
+def _style_attr(attr: str) -> str:
+    """` style="a: b ; c: d"` → ` style="a: b;c: d"`; the same few values recur on every element."""
+    return attr[:8] + _STYLE_SEMICOLON.sub(";", attr[8:-1]).strip() + '"'
 
 
 def minify(html: str) -> str:
@@ -36,11 +59,15 @@ def minify(html: str) -> str:
     for i in range(0, len(parts), 3):
         text = parts[i]
         text = _COMMENT.sub("", text)
-        text = re.sub(r"[ \t\r\n]+", " ", text)
-        text = _AROUND_BLOCK.sub(r"\1", text)
+        text = _WHITE_RUN.sub(" ", text)
+        text = _AFTER_BLOCK.sub(_first_group, _BEFORE_BLOCK.sub("", text))
         out.append(text)
         if i + 1 < len(parts):
             out.append(parts[i + 1])
     html = _STYLE.sub(_css, "".join(out))
-    html = _STYLE_ATTR.sub(lambda m: m.group(1) + re.sub(r"\s*;\s*", ";", m.group(2)).strip() + m.group(3), html)
+    html = _STYLE_ATTR.sub(lambda m: _style_attr(m.group(0)), html)
     return html.strip() + "\n"
+
+
+def _first_group(m: re.Match) -> str:
+    return m.group(1)
