@@ -107,6 +107,7 @@ def inline_text(children: Sequence[Token], links: _Links | None = None, notes: b
 
 _SPACES = re.compile(r"( +)")
 _TO_SPACE = str.maketrans(dict.fromkeys("\t\n\x0b\x0c\r", " "))  # textwrap's replace_whitespace
+_CONTROL_SPACE = re.compile(r"[\t\n\x0b\x0c\r]")
 _OTHER_SPACE = re.compile(r"[^\S\t\n\x0b\x0c\r ]")  # white space textwrap does not split at (NBSP …)
 
 
@@ -119,7 +120,8 @@ def wrap_lines(text: str, width: int) -> list[str]:
     """
     if width <= 0 or _OTHER_SPACE.search(text):
         return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
-    text = text.expandtabs().translate(_TO_SPACE)
+    if _CONTROL_SPACE.search(text):
+        text = text.expandtabs().translate(_TO_SPACE)
     chunks = [c for c in _SPACES.split(text) if c]  # words and runs of spaces, alternating
     ends = list(accumulate(map(len, chunks), initial=0))
     lines: list[str] = []
