@@ -151,3 +151,15 @@ def test_minify_matches_the_first_version_on_the_examples(stem: str) -> None:
     html, css = email_mjml(stem)
     inlined = inline_css(html, css)
     assert minify(inlined) == minify_as_first_written(inlined)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.characters(min_codepoint=33, max_codepoint=126), max_size=30))
+def test_link_normalisation_matches_markdown_it(path: str) -> None:
+    """Plain ASCII links skip the URL parse and, when nothing needs escaping, the encoder too."""
+    from markdown_it.common.normalize_url import normalizeLink
+
+    from pipeline.markdown import parser
+
+    for url in ("https://example.org/" + path, "http://x.example/" + path.replace("[", "")):
+        assert parser().normalizeLink(url) == normalizeLink(url)
