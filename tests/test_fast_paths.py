@@ -163,3 +163,38 @@ def test_link_normalisation_matches_markdown_it(path: str) -> None:
 
     for url in ("https://example.org/" + path, "http://x.example/" + path.replace("[", "")):
         assert parser().normalizeLink(url) == normalizeLink(url)
+
+
+def _modules_after(code: str) -> set[str]:
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", code + "\nimport sys\nprint(' '.join(sys.modules))"],
+        capture_output=True, text=True, check=True, cwd=ROOT,
+    )  # fmt: skip
+    return set(out.stdout.split())
+
+
+def test_inlining_does_not_import_requests() -> None:
+    """premailer's `requests` (remote stylesheets only) stays unloaded, yet is real when used."""
+    loaded = _modules_after(
+        "from pipeline.mail.inline import inline_css\n"
+        "out = inline_css('<html><body><div class=\"c\"><p>x</p></div></body></html>', '.c p { margin: 0; }')\n"
+        "assert 'style=\"margin:0\"' in out, out\n"
+    )
+    assert "premailer" in loaded
+    assert "requests" not in loaded
+    loaded = _modules_after(
+        "from pipeline.mail.inline import inline_css\n"
+        "inline_css('<p>x</p>', 'p { margin: 0; }')\n"
+        "import premailer.premailer, requests\n"
+        "assert premailer.premailer.requests.Session is requests.Session\n"
+    )
+    assert "requests" in loaded
+
+
+def test_the_archive_and_the_cli_start_without_premailer() -> None:
+    loaded = _modules_after("import pipeline.cli, pipeline.archive")
+    assert "premailer" not in loaded
+    assert "cssutils" not in loaded
