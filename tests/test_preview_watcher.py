@@ -159,3 +159,54 @@ def test_real_events_from_editor_style_saves(project: Path) -> None:
     finally:
         observer.stop()
         observer.join()
+
+
+def test_pending_builds_sooner_after_a_finished_write() -> None:
+    pending = Pending()
+    pending.add(ROOT / "issues/a.md", 0.0)
+    assert pending.due(0.0, 0.03, 1.0, closed_quiet=0.005) == pytest.approx(0.03)  # still writing?
+    pending.add(ROOT / "issues/a.md", 0.001, closed=True)  # closed after writing
+    assert pending.due(0.001, 0.03, 1.0, closed_quiet=0.005) == pytest.approx(0.005)
+    assert pending.due(0.006, 0.03, 1.0, closed_quiet=0.005) == 0.0
+    pending.add(ROOT / "issues/a.md", 0.004)  # a second write starts: the full quiet period again
+    assert pending.due(0.006, 0.03, 1.0, closed_quiet=0.005) == pytest.approx(0.028)
+    pending.take()
+    assert not pending.closed
+
+
+def _batch_without_quiet_period(debouncer: Debouncer, action) -> Batch:
+    """The batch, if it comes without the (stopped-clock, endless) quiet period; else fail."""
+    result: list[Batch | None] = []
+    thread = threading.Thread(target=lambda: result.append(debouncer.next_batch()))
+    thread.start()
+    action()
+    thread.join(timeout=5)
+    if thread.is_alive():
+        debouncer.close()
+        thread.join()
+        pytest.fail("the save waited for the quiet period")
+    assert result and result[0] is not None
+    return result[0]
+
+
+def test_a_finished_save_needs_no_quiet_period(project: Path) -> None:
+    """With the clock stopped the quiet period never ends: only a finished write is built."""
+    root = project.resolve()
+    issue = root / "issues" / "043-kurz-und-buendig.md"
+    debouncer = Debouncer(quiet=60, longest=60, clock=lambda: 0.0, closed_quiet=0.0)
+    observer = watch(root, debouncer)
+    try:
+        time.sleep(0.1)
+        batch = _batch_without_quiet_period(debouncer, lambda: issue.write_text(issue.read_text() + "\nEins.\n"))
+        assert batch == Batch(frozenset({issue}))
+
+        def rename_over() -> None:
+            tmp = issue.with_name(".043-kurz-und-buendig.md.tmp")
+            tmp.write_text(issue.read_text() + "\nZwei.\n")
+            os.replace(tmp, issue)
+
+        time.sleep(0.05)  # the first save's last events are in
+        assert issue in _batch_without_quiet_period(debouncer, rename_over).issues
+    finally:
+        observer.stop()
+        observer.join()
