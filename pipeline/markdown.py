@@ -100,6 +100,8 @@ def sanitize(html: str) -> str:
 
 def _html_block_known(state, start_line: int, end_line: int, silent: bool) -> bool:
     pos = state.bMarks[start_line] + state.tShift[start_line]
+    if state.src[pos : pos + 1] != "<":
+        return False  # what html_block answers too, without copying the line first
     line = state.src[pos : state.eMarks[start_line]]
     if _TAG.match(line) and not is_known_tag(line):
         return False  # `<Hardware-Wende> ist …` at a line start is a paragraph, not raw HTML
@@ -107,6 +109,8 @@ def _html_block_known(state, start_line: int, end_line: int, silent: bool) -> bo
 
 
 def _html_inline_known(state, silent: bool) -> bool:
+    if state.src[state.pos] != "<":
+        return False  # what html_inline answers too, without copying what follows first
     ahead = state.src[state.pos : state.pos + 64]
     if not (is_known_tag(ahead) or ahead.startswith("<!--")):
         return False  # left to the text rule, rendered as `&lt;Moment&gt;`
