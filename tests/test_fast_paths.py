@@ -198,3 +198,34 @@ def test_the_archive_and_the_cli_start_without_premailer() -> None:
     loaded = _modules_after("import pipeline.cli, pipeline.archive")
     assert "premailer" not in loaded
     assert "cssutils" not in loaded
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        ("abc", "Öffentlichkeit „zitiert“ \\u2028", None),
+        ({"title": "Über", "number": 5}, [("041-a.md", "f00"), ("042-b.md", "ba4")]),
+        (b"raw bytes", 3, 2.5, True, ["x", {"b": 1, "a": [1, 2]}]),
+    ],
+)
+def test_archive_digest_is_the_json_dumps_hash(parts: tuple) -> None:
+    """Manifests written before keep matching: the hash is the one json.dumps gave."""
+    import hashlib
+    import json
+
+    from pipeline.archive.manifest import digest
+
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        h.update(part if isinstance(part, bytes) else json.dumps(part, ensure_ascii=False, sort_keys=True).encode())
+        h.update(b"\x00")
+    assert digest(*parts) == h.hexdigest()
+
+
+def test_neighbour_key_is_the_dataclass_as_dict() -> None:
+    from dataclasses import asdict
+
+    from pipeline.archive.pages import Neighbour
+
+    neighbour = Neighbour(41, "Plattform-Dämmerung")
+    assert vars(neighbour) == asdict(neighbour)
