@@ -132,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
             view = preview.state.get(STEM)
             print(
                 f"issue: {path.stat().st_size:,} bytes Markdown → {view.bytes:,} bytes email HTML; "
-                f"debounce {preview.debouncer.quiet * 1000:.0f} ms"
+                f"debounce {preview.debouncer.quiet * 1000:.0f} ms "
+                f"({preview.debouncer.closed_quiet * 1000:.0f} ms after a finished write)"
             )
             builds.clear()
             events = bench_events(preview, path, original, args.saves)
