@@ -280,7 +280,7 @@ def watch(ctx: click.Context, path: str | None, port: int, host: str | None, ope
     url = preview.url + (f"issue/{quote(Path(path).stem)}/" if path else "")
     console.print(f"preview on {url} (watching issues/, layouts/, newsletter.toml; Ctrl-C stops)")
     if open_browser:
-        import webbrowser  # only here: a fifth of click's import time for one flag
+        import webbrowser  # only here and in `open`: it is slow to import
 
         webbrowser.open(url)
     try:
@@ -551,6 +551,8 @@ def open_(ctx: click.Context, issue: str | None, in_archive: bool, print_only: b
         click.echo(url)
         return
     console.print(f"opening {escape(url)}")
+    import webbrowser  # only here and in watch --open: it is slow to import
+
     if not webbrowser.open(url):
         err_console.print("[yellow]no web browser found; open the address above yourself[/yellow]")
 

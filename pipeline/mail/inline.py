@@ -30,6 +30,8 @@ class _OnFirstUse(types.ModuleType):
     """
 
     def __getattr__(self, attr: str):  # type: ignore[no-untyped-def]
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]  # used while still standing in: make way for the real one
         return getattr(importlib.import_module(self.__name__), attr)
 
 
