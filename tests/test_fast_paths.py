@@ -229,3 +229,32 @@ def test_neighbour_key_is_the_dataclass_as_dict() -> None:
 
     neighbour = Neighbour(41, "Plattform-Dämmerung")
     assert vars(neighbour) == asdict(neighbour)
+
+
+def test_fill_html_skips_only_tags_without_a_token() -> None:
+    """Same bytes as walking every attribute of every tag, on a real email and on awkward tags."""
+    from pipeline.mail import placeholders as ph
+
+    def every_tag(marked: str, values: dict[str, str]) -> str:
+        out, last = [], 0
+        for tag in ph._TAG.finditer(marked):
+            out.append(ph.fill_text(marked[last : tag.start()], values))
+            out.append(ph._ATTR.sub(lambda m: ph._attribute(m, values), tag.group(0)))
+            last = tag.end()
+        out.append(ph.fill_text(marked[last:], values))
+        return "".join(out)
+
+    config = load_config(ROOT)
+    path = ROOT / "issues" / "041-plattform-daemmerung.md"
+    issue, _ = parse_issue(path.read_text("utf-8"), path)
+    assert issue is not None
+    email = prepare(issue, config).email
+    assert email is not None
+    token = ph.TOKENS["unsubscribe"]
+    awkward = (
+        f"<a href=\"{token}\" title='x {token}' data-{token}=1>a</a><p {token}>t {token}</p>"
+        f'<img alt={token} src="https://x.example/a.png"><b>ohne</b>'
+    )
+    values = {"unsubscribe": 'https://u.example/?a="b"', "web": "{{ web url }}", "first_name": "Lea"}
+    for marked in (email.marked_html, awkward):
+        assert ph.fill_html(marked, values) == every_tag(marked, values)

@@ -138,7 +138,9 @@ def fill_html(marked: str, values: Mapping[str, str]) -> str:
     out, last = [], 0
     for tag in _TAG.finditer(marked):
         out.append(fill_text(marked[last : tag.start()], values))
-        out.append(_ATTR.sub(lambda m: _attribute(m, values), tag.group(0)))
+        raw = tag.group(0)
+        # Most tags hold no token: their attributes would come back unchanged, so skip the walk.
+        out.append(_ATTR.sub(lambda m: _attribute(m, values), raw) if _TOKEN.search(raw) else raw)
         last = tag.end()
     out.append(fill_text(marked[last:], values))
     return "".join(out)
