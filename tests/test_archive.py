@@ -16,7 +16,7 @@ import pytest
 from conftest import krasse
 
 from pipeline.archive import build_archive
-from pipeline.archive.search import Postings, fold, index_words
+from pipeline.archive.search import Postings, SearchDoc, fold, index_words, search_index_js
 from pipeline.config import load_config
 from pipeline.load import read_issue
 from pipeline.markdown import KNOWN_ELEMENTS
@@ -429,3 +429,18 @@ def test_refuses_to_build_into_the_project(project: Path):
     result = krasse(project, "archive", "--out", str(project))
     assert result.exit_code == 1 and "archive-out" in result.output
     assert (project / "issues" / "041-plattform-daemmerung.md").is_file()
+
+
+def test_postings_survive_the_manifest_packed() -> None:
+    """The manifest keeps the words as one JSON text; reading them back (only when the index must
+    change) gives the same postings and the same search-index.js."""
+    docs = {n: (f"v{n}", " ".join(w for w in ("alpha", "beta", "gamma") if n % len(w) != 1)) for n in range(1, 60)}
+    postings = Postings().update(docs)
+    data = json.loads(json.dumps(postings.to_json()))
+    assert isinstance(data["words"], str)
+    again = Postings.from_json(data)
+    assert again.to_json() == data  # passed through untouched while nobody needs the words
+    assert again.unpack().words == postings.words
+    docs_list = [SearchDoc(1, "Eins", "1. Januar 2024")]
+    assert search_index_js(docs_list, Postings.from_json(data)) == search_index_js(docs_list, postings)
+    assert Postings.from_json(data).update({**docs, 60: ("v60", "delta")}).words["delta"] == [60]
