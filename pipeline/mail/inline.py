@@ -43,7 +43,8 @@ def _import_without(name: str, target: str):  # type: ignore[no-untyped-def]
     try:
         return importlib.import_module(target)
     finally:
-        del sys.modules[name]
+        if isinstance(sys.modules.get(name), _OnFirstUse):
+            del sys.modules[name]
 
 
 @cache
@@ -83,6 +84,6 @@ def inline_css(html: str, css: str) -> str:
         preserve_handlebar_syntax=True,
         disable_basic_attributes=["height", "width"],  # no height="auto" on images
         cssutils_logging_level=logging.CRITICAL,
-    ).transform(pretty_print=False)
+    ).transform(pretty_print=False)  # the minifier would fold the indentation away again
     out = out.replace(' data-premailer="ignore"', "")
     return doctype + out if not out.lower().startswith("<!doctype") else out
