@@ -11,8 +11,14 @@ passages never pay for it.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
 import re
+import tempfile
+import zipfile
 from functools import lru_cache
+from pathlib import Path
 
 LANGUAGES = ["de", "en", "fr", "es", "it", "nl", "pt", "pl", "tr"]
 CONFIDENCE = 0.99
@@ -32,13 +38,91 @@ _ENGLISH = frozenset(
 _WORD = re.compile(r"[^\W\d_]+")
 
 
+CACHE_FORMAT = 1
+
+
+def cache_dir() -> Path | None:
+    """Where the unpacked model is kept between runs: `KRASSE_CACHE_DIR`, else the user's cache folder."""
+    if configured := os.environ.get("KRASSE_CACHE_DIR"):
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or (Path.home() / ".cache")
+    return Path(base) / "krasse"
+
+
+def _cache_file(source: Path) -> Path | None:
+    folder = cache_dir()
+    if folder is None:
+        return None
+    stat = source.stat()
+    key = f"{CACHE_FORMAT}|{source}|{stat.st_size}|{stat.st_mtime_ns}|{','.join(LANGUAGES)}"
+    return folder / f"py3langid-{hashlib.blake2b(key.encode(), digest_size=8).hexdigest()}.npz"
+
+
+def _unpack(source: Path) -> dict:
+    """The shipped model cut to our languages: the same scores as `set_languages(LANGUAGES)`."""
+    import numpy as np
+    from py3langid.modelio import load_model
+
+    ptc, pc, classes, nextmove, row, output = load_model(source)
+    keep = [i for i, c in enumerate(classes) if c in LANGUAGES]
+    return {
+        "ptc": np.ascontiguousarray(np.asarray(ptc)[:, keep]),
+        "pc": np.asarray(pc)[keep],
+        "classes": np.array([classes[i] for i in keep]),
+        "nextmove": np.frombuffer(nextmove, dtype=f"u{nextmove.itemsize}"),
+        "row": np.frombuffer(row, dtype=f"u{row.itemsize}"),
+        "output": np.array(output, dtype=np.int32),
+    }
+
+
+def _store(path: Path, arrays: dict) -> None:
+    """Atomic, and best effort: a read-only home only means the next run unpacks again."""
+    import numpy as np
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
+        with os.fdopen(fd, "wb") as handle:
+            np.savez(handle, **arrays)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError, UnboundLocalError):
+            os.unlink(tmp)
+
+
+def _load_cached(path: Path) -> dict | None:
+    import numpy as np
+
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {name: data[name] for name in ("ptc", "pc", "classes", "nextmove", "row", "output")}
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None  # missing or damaged: unpack again
+
+
 @lru_cache(maxsize=1)
 def _identifier():
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier  # loads a 4.5 MB model: only when needed
+    """py3langid's model is LZMA-packed (68 MB unpacked, about 0.7 s to unpack): unpack it once, cut to our
+    languages, and keep that in the user's cache, so a cold `krasse build` loads it in milliseconds."""
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+    from py3langid.modelio import _to_array
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    identifier.set_languages(LANGUAGES)
-    return identifier
+    source = MODEL_DIR / MODEL_FILE
+    cached = _cache_file(source)
+    arrays = _load_cached(cached) if cached is not None and cached.exists() else None
+    if arrays is None:
+        arrays = _unpack(source)
+        if cached is not None:
+            _store(cached, arrays)
+    return LanguageIdentifier(
+        arrays["ptc"],
+        arrays["pc"],
+        arrays["classes"].tolist(),
+        _to_array(arrays["nextmove"]),
+        arrays["output"].tolist(),
+        norm_probs=True,
+        tk_row=_to_array(arrays["row"]),
+    )
 
 
 @lru_cache(maxsize=4096)

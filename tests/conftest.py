@@ -25,6 +25,15 @@ CHROMIUM_ARGS = [
 sys.path.insert(0, str(ROOT / "benchmarks"))  # the issue generator lives with the benchmarks
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _language_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The unpacked language model goes to a temporary cache, not the tester's home (subprocesses inherit it)."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("KRASSE_CACHE_DIR", str(tmp_path_factory.mktemp("krasse-cache")))
+    yield
+    patch.undo()
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A copy of the project's config, layouts and example issues, safe to edit and build."""

@@ -63,3 +63,60 @@ def test_tight_list_item_carries_the_language() -> None:
 def test_nested_quotes_are_decided_as_a_whole() -> None:
     out = html(f"> {ENGLISH[1]}\n>\n> > Ein deutscher Satz im Zitat, der auch deutsch bleiben soll.\n")
     assert out.count("lang=") == 1
+
+
+SENTENCES = [
+    "The platforms decided long ago that moderation is a cost centre, not a product.",
+    "Die Plattformen haben längst entschieden, dass Moderation ein Kostenfaktor ist.",
+    "Les plateformes ont décidé depuis longtemps que la modération est un coût.",
+    "What we call the feed is a negotiation between attention and advertising money.",
+]
+
+
+def _reference():
+    """py3langid's own loading path: the whole packed model, then restricted to our languages."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    from pipeline.language import LANGUAGES
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(LANGUAGES)
+    return identifier
+
+
+def test_unpacked_model_is_cached_and_scores_exactly_like_the_shipped_one(tmp_path, monkeypatch) -> None:
+    from pipeline import language
+
+    monkeypatch.setenv("KRASSE_CACHE_DIR", str(tmp_path / "cache"))
+    first = language._identifier.__wrapped__()  # unpacks and writes the cache
+    cached = list((tmp_path / "cache").glob("py3langid-*.npz"))
+    assert len(cached) == 1
+    second = language._identifier.__wrapped__()  # reads the cache
+    reference = _reference()
+    for sentence in SENTENCES:
+        expected = reference.classify(sentence)
+        assert first.classify(sentence) == expected
+        assert second.classify(sentence) == expected
+
+
+def test_damaged_cache_is_unpacked_again(tmp_path, monkeypatch) -> None:
+    from pipeline import language
+
+    monkeypatch.setenv("KRASSE_CACHE_DIR", str(tmp_path))
+    language._identifier.__wrapped__()
+    (cached,) = tmp_path.glob("py3langid-*.npz")
+    cached.write_bytes(b"not a model")
+    identifier = language._identifier.__wrapped__()
+    assert identifier.classify(SENTENCES[0]) == _reference().classify(SENTENCES[0])
+    assert cached.stat().st_size > 1_000_000  # written anew
+
+
+def test_unwritable_cache_still_detects(tmp_path, monkeypatch) -> None:
+    from pipeline import language
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setenv("KRASSE_CACHE_DIR", str(blocker / "cache"))  # below a file: cannot be created
+    identifier = language._identifier.__wrapped__()
+    assert identifier.classify(SENTENCES[0])[0] == "en"
+    assert not list(tmp_path.glob("**/py3langid-*.npz"))
