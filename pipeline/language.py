@@ -137,8 +137,9 @@ def foreign_language(text: str, base: str = "de") -> str | None:
     if len(words) < MIN_WORDS:
         return None
     if base == "de":
-        german = sum(w in _GERMAN for w in words)
-        english = sum(w in _ENGLISH for w in words)
+        # map() with the sets' own lookup: the same counts at half the cost of a generator
+        german = sum(map(_GERMAN.__contains__, words))
+        english = sum(map(_ENGLISH.__contains__, words))
         if german >= english:
             return None  # German, or too little to tell: never mislabel the newsletter's own language
     lang, confidence = _identifier().classify(text)

@@ -398,10 +398,15 @@ def read_issue(path: Path) -> tuple[Issue | None, list[Finding]]:
 
 
 def _candidates(issues_dir: Path, pattern: str) -> list[Path]:
+    # One folder, so sorting by name gives the paths' own order (normcase: as Path compares on
+    # Windows); comparing Path objects made this sort a third of a one-issue archive rebuild.
     return sorted(
-        p
-        for p in issues_dir.glob(pattern)
-        if (p.is_file() or (p.is_symlink() and not p.exists())) and not p.name.startswith((".", "_"))
+        (
+            p
+            for p in issues_dir.glob(pattern)
+            if (p.is_file() or (p.is_symlink() and not p.exists())) and not p.name.startswith((".", "_"))
+        ),
+        key=lambda p: os.path.normcase(p.name),
     )
 
 

@@ -222,13 +222,32 @@ def test_archive_digest_is_the_json_dumps_hash(parts: tuple) -> None:
     assert digest(*parts) == h.hexdigest()
 
 
-def test_neighbour_key_is_the_dataclass_as_dict() -> None:
-    from dataclasses import asdict
-
+def test_neighbour_keys_tell_every_pair_apart() -> None:
+    """The page hash holds neighbours as "number title": no two pairs may give the same text."""
     from pipeline.archive.pages import Neighbour
 
-    neighbour = Neighbour(41, "Plattform-Dämmerung")
-    assert vars(neighbour) == asdict(neighbour)
+    pairs = [
+        (41, "Plattform"),
+        (4, "1 Plattform"),
+        (41, "Plattform "),
+        (41, " Plattform"),
+        (1, "41 Plattform"),
+        (41, ""),
+    ]
+    assert len({Neighbour(n, t).key() for n, t in pairs}) == len(pairs)
+    assert Neighbour(41, "Plattform").key() != Neighbour(42, "Plattform").key()
+
+
+def test_candidates_sorted_by_name_match_sorted_paths(tmp_path: Path) -> None:
+    """Issue files are sorted by name, not as Path objects: the same order."""
+    from pipeline.load import _candidates
+
+    names = ["10-b.md", "2-a.md", "02-a.md", "1-ä.md", "1-z.md", "100.md", "1_x.md", "1-A.md", "_skip.md", ".h.md"]
+    for name in names:
+        (tmp_path / name).write_text("x", "utf-8")
+    found = _candidates(tmp_path, "*.md")
+    assert found == sorted(p for p in tmp_path.glob("*.md") if not p.name.startswith((".", "_")))
+    assert len(found) == 8
 
 
 def test_fill_html_skips_only_tags_without_a_token() -> None:

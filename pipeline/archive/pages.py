@@ -90,6 +90,10 @@ class Neighbour:
     number: int
     title: str
 
+    def key(self) -> str:
+        """For input hashes: the number holds no space, so the text stands for exactly one pair."""
+        return f"{self.number} {self.title}"
+
 
 @dataclass
 class Summary:
