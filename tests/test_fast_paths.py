@@ -6,6 +6,7 @@ example issues and on generated ones, so a layout or stylesheet edit cannot make
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import textwrap
@@ -277,3 +278,22 @@ def test_fill_html_skips_only_tags_without_a_token() -> None:
     values = {"unsubscribe": 'https://u.example/?a="b"', "web": "{{ web url }}", "first_name": "Lea"}
     for marked in (email.marked_html, awkward):
         assert ph.fill_html(marked, values) == every_tag(marked, values)
+
+
+def test_search_index_reuses_the_manifest_text_with_the_same_bytes() -> None:
+    """search-index.js takes the manifest's words text: the same bytes as one JSON literal of it all,
+    and the manifest's differences read back as the same numbers."""
+    import json
+
+    from pipeline.archive.search import Postings, SearchDoc, search_index_js
+
+    docs = {41: ("a", "netz plattform ökonomie"), 7: ("b", "netz </script> x"), 300: ("c", "plattform netz")}
+    postings = Postings().update(docs)
+    listed = [SearchDoc(300, 'Titel "drei" </b>', "1. März 2024"), SearchDoc(41, "Vier", "2. März 2024")]
+    words = {w: [ns[0], *(b - a for a, b in itertools.pairwise(ns))] for w, ns in postings.words.items()}
+    data = {"version": 2, "docs": [[d.number, d.title, d.date] for d in listed], "words": words}
+    whole = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    assert search_index_js(listed, postings) == f"window.KRASSE_SEARCH={whole};\n"
+    again = Postings.from_json(json.loads(json.dumps(postings.to_json()))).unpack()
+    expected = {"</script>": [7], "netz": [7, 41, 300], "plattform": [41, 300], "x": [7], "ökonomie": [41]}
+    assert list(again.words.items()) == list(postings.words.items()) == list(expected.items())

@@ -18,7 +18,7 @@ from typing import Any
 from pipeline.config import Config
 
 NAME = ".krasse-archive.json"
-FORMAT = 2  # 2: the search postings' words as one JSON text (search.Postings)
+FORMAT = 3  # 2: the search postings' words as one JSON text (search.Postings); 3: as differences
 PACKAGE = Path(__file__).resolve().parent.parent
 # The code that shapes archive pages: a change here must rebuild them.
 CODE = ("archive/*.py", "markdown.py", "text.py", "images.py", "model.py", "load.py", "render.py", "mail/compose.py")

@@ -19,6 +19,7 @@ from bisect import bisect_left, insort
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate
 from operator import sub
 
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
@@ -65,9 +66,10 @@ class Postings:
 
     versions: dict[int, str] = field(default_factory=dict)  # number → hash of the indexed source
     words: dict[str, list[int]] = field(default_factory=dict)
-    # As the manifest stores them: the words as one JSON text inside the manifest, read on first
-    # use. A no-op rebuild never needs them, and parsing one string is far faster than 300,000
-    # numbers (the manifest is read in a quarter of the time).
+    # As the manifest stores them: the words as one JSON text, each word's numbers as differences
+    # (search-index.js's own form, so that file reuses the text instead of writing 500,000 numbers
+    # a second time). Read on first use: a no-op rebuild never needs them, and parsing one string
+    # is far faster than all those numbers (the manifest is read in a quarter of the time).
     packed: str = field(default="", repr=False)
 
     @classmethod
@@ -76,13 +78,19 @@ class Postings:
 
     def unpack(self) -> Postings:
         if self.packed:
-            self.words = json.loads(self.packed)
+            self.words = {w: list(accumulate(steps)) for w, steps in json.loads(self.packed).items()}
             self.packed = ""
         return self
 
+    def pack(self) -> str:
+        """The words as JSON text, numbers as differences; made once per build, kept until `update`."""
+        if not self.packed:
+            steps = {w: _differences(ns) for w, ns in self.words.items()}
+            self.packed = json.dumps(steps, ensure_ascii=False, separators=(",", ":"))
+        return self.packed
+
     def to_json(self) -> dict:
-        words = self.packed or json.dumps(self.words, ensure_ascii=False, separators=(",", ":"))
-        return {"versions": {str(n): v for n, v in sorted(self.versions.items())}, "words": words}
+        return {"versions": {str(n): v for n, v in sorted(self.versions.items())}, "words": self.pack()}
 
     def update(self, docs: dict[int, tuple[str, str]]) -> Postings:
         """Match `docs` (number → (version, words from index_words)); touches only what changed.
@@ -128,9 +136,10 @@ def search_index_js(docs: Iterable[SearchDoc], postings: Postings) -> str:
     Docs are newest first; each word's numbers are ascending and stored as differences
     (`[41, 1, 1]` is 41, 42, 43): small numbers, a much smaller file.
     """
-    words = {w: _differences(ns) for w, ns in postings.unpack().words.items()}
-    data = {"version": 2, "docs": [[d.number, d.title, d.date] for d in docs], "words": words}
-    return f"window.KRASSE_SEARCH={_js_literal(data)};\n"
+    head = _js_literal({"version": 2, "docs": [[d.number, d.title, d.date] for d in docs]})
+    # The same bytes as one _js_literal of the whole: the words' JSON text is the manifest's.
+    words = postings.pack().replace("</", "<\\/")
+    return f'window.KRASSE_SEARCH={head[:-1]},"words":{words}}};\n'
 
 
 def text_js(number: int, parts: Sequence[str]) -> str:
