@@ -45,7 +45,7 @@ KEEPALIVE = 15.0  # seconds between comment lines on an idle event stream (finds
 @dataclass(frozen=True)
 class Route:
     kind: str  # index | events | asset | redirect | page | email | text | status | file
-    stem: str = ""
+    stem: str = ""  # for events: the issue whose status each `reload` carries (the issue page's stream)
     name: str = ""  # asset name, or image path below the issue's output folder
     view: str = "light"
 
@@ -76,12 +76,13 @@ def route(raw_path: str) -> Route | None:
     if any(p is None for p in parts):
         return None
     segs: list[str] = parts  # type: ignore[assignment]
-    view = parse_qs(query).get("view", ["light"])[0]
+    params = parse_qs(query)
+    view = params.get("view", ["light"])[0]
     match segs:
         case [""]:
             return Route("index")
         case ["events"]:
-            return Route("events")
+            return Route("events", stem=params.get("issue", [""])[0])
         case ["assets", name] if name in ASSETS:
             return Route("asset", name=name)
         case ["issue", stem] if stem:
@@ -246,7 +247,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
             )
             return self._send(HTTPStatus.OK, page.encode(), "text/html; charset=utf-8")
         if target.kind == "events":
-            return self._events()
+            return self._events(target.stem)
         if target.kind == "asset":
             data = (HERE / "assets" / target.name).read_bytes()
             return self._send(HTTPStatus.OK, data, ASSETS[target.name])
@@ -293,8 +294,12 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return self._not_found()
         self._send(HTTPStatus.OK, data, kind, filename=Path(rel).name)
 
-    def _events(self) -> None:
-        """Server-sent events: `hello` with the current epoch, then `reload` on every rebuild."""
+    def _events(self, stem: str = "") -> None:
+        """Server-sent events: `hello` with the current epoch, then `reload` on every rebuild.
+
+        An issue page's stream (`?issue=stem`) gets that issue's status in each `reload` (JSON,
+        `null` once the file is gone), so the page repaints without asking for status.json first.
+        """
         state = self.server.state
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
@@ -311,10 +316,19 @@ class PreviewHandler(BaseHTTPRequestHandler):
                 break
             if now != epoch:
                 epoch = now
-                self._write(f"event: reload\ndata: {epoch}\n\n")
+                self._write(f"event: reload\ndata: {self._reload_data(stem, epoch)}\n\n")
             else:
                 self._write(": keep-alive\n\n")
         self.close_connection = True
+
+    def _reload_data(self, stem: str, epoch: int) -> str:
+        """The epoch, or for an issue page the epoch and the issue's status as one line of JSON."""
+        if not stem:
+            return str(epoch)
+        state = self.server.state
+        view = state.get(stem)
+        data = {"epoch": epoch, "status": status(view, state) if view is not None else None}
+        return json.dumps(data, ensure_ascii=False)  # one line: JSON escapes every line break
 
     def _write(self, text: str) -> None:
         self.wfile.write(text.encode())

@@ -1,5 +1,5 @@
-// Live preview: one EventSource per tab. On every rebuild the issue page fetches its status,
-// repaints findings, size meter and error box, and, when the email itself changed, swaps the new
+// Live preview: one EventSource per tab. On every rebuild the issue page gets its status with the
+// event, repaints findings, size meter and error box, and, when the email itself changed, swaps the new
 // document into the frames on screen: each view is fetched once, parsed once and put in place of
 // the frame's old <html>, so the frame keeps its scroll position, its document (and that
 // document's CSP) and skips a navigation per frame. Hidden frames catch up when their tab opens.
@@ -129,27 +129,36 @@
       return refresh(frames.filter(visible), version);
     };
 
+    // `given` is the status an event brought along (null: the file is gone); without one the
+    // page asks for status.json. Saves that arrive while frames update are merged: only the
+    // newest status is painted next.
+    const gone = () => ({ ...status, errors: [{ file: status.stem, line: 0, rule: "gone", message: "Die Datei gibt es nicht mehr.", severity: "error" }] });
+    const FETCH = {};
     let running = false;
-    let again = false;
-    update = async () => {
-      if (running) { again = true; return; }
+    let pending;
+    update = async (given = FETCH) => {
+      pending = given;
+      if (running) return;
       running = true;
       try {
-        do {
-          again = false;
-          const response = await fetch("status.json", { cache: "no-store" });
-          if (response.status === 404) {
-            status = { ...status, errors: [{ file: status.stem, line: 0, rule: "gone", message: "Die Datei gibt es nicht mehr.", severity: "error" }] };
-          } else {
-            const next = await response.json();
-            const changed = next.version !== status.version;
-            status = next;
+        while (pending !== undefined) {
+          const job = pending;
+          pending = undefined;
+          let next = job;
+          if (job === FETCH) {
+            const response = await fetch("status.json", { cache: "no-store" });
+            next = response.status === 404 ? null : await response.json();
+          }
+          if (next === null) {
+            status = gone();
             render(status);
-            if (changed) await reloadFrames(next.version);
             continue;
           }
+          const changed = next.version !== status.version;
+          status = next;
           render(status);
-        } while (again);
+          if (changed) await reloadFrames(next.version);
+        }
       } finally {
         running = false;
       }
@@ -171,12 +180,19 @@
     render(status);
   }
 
-  const source = new EventSource("/events");
+  // An issue page's stream brings the issue's status with every rebuild.
+  const stem = page === "issue" ? JSON.parse(document.getElementById("initial").textContent).stem : null;
+  const source = new EventSource(stem === null ? "/events" : `/events?issue=${encodeURIComponent(stem)}`);
   source.addEventListener("open", () => live.classList.remove("offline"));
   source.addEventListener("error", () => live.classList.add("offline"));
   // A build may have finished between serving this page and opening the stream.
   source.addEventListener("hello", (event) => {
     if (Number(event.data) !== epoch) { epoch = Number(event.data); update(); }
   });
-  source.addEventListener("reload", (event) => { epoch = Number(event.data); update(); });
+  source.addEventListener("reload", (event) => {
+    if (stem === null) { epoch = Number(event.data); update(); return; }
+    const data = JSON.parse(event.data);
+    epoch = data.epoch;
+    update(data.status);
+  });
 })();
