@@ -242,7 +242,7 @@ def test_issue_event_stream_carries_the_issue_status(preview: Preview, project: 
     path = project / "issues" / f"{STEM}.md"
     path.write_text(path.read_text(encoding="utf-8") + "\nNeu „hier“.\n", encoding="utf-8")
 
-    def next_status() -> dict:
+    def next_event() -> dict:
         while response.readline() != b"event: reload\n":
             pass
         line = response.readline()
@@ -250,14 +250,28 @@ def test_issue_event_stream_carries_the_issue_status(preview: Preview, project: 
         response.readline()
         data = json.loads(line[len(b"data: ") :])
         assert data["epoch"] > hello
-        return data["status"]
+        return data
 
-    status = next_status()
-    while status["version"] == before:  # an editor may save in two steps
-        status = next_status()
+    def next_status() -> dict:
+        return next_event()["status"]
+
+    event = next_event()
+    while event["status"]["version"] == before:  # an editor may save in two steps
+        event = next_event()
+    status = event["status"]
     assert status["stem"] == STEM and status["version"] == before + 1
     assert status["bytes"] == len((project / "outbox" / STEM / "email.html").read_bytes())
     assert status["errors"] == []
+    # the new version's light view comes along, exactly as email.html serves it
+    assert event["email"] == email_view(preview.state.get(STEM).html, "light")
+    assert "Neu „hier“." in event["email"]
+
+    # a failed build keeps the last good render: errors, same version, no email to swap in
+    path.write_text(path.read_text(encoding="utf-8").replace("date:", "date: : :", 1), encoding="utf-8")
+    event = next_event()
+    while not event["status"]["errors"]:
+        event = next_event()
+    assert event["status"]["version"] == before + 1 and "email" not in event
     path.unlink()
     while next_status() is not None:  # a late event of the save may come first
         pass

@@ -298,7 +298,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
         """Server-sent events: `hello` with the current epoch, then `reload` on every rebuild.
 
         An issue page's stream (`?issue=stem`) gets that issue's status in each `reload` (JSON,
-        `null` once the file is gone), so the page repaints without asking for status.json first.
+        `null` once the file is gone), so the page repaints without asking for status.json first,
+        and, whenever the version differs from the last one this stream sent, the desktop/mobile
+        frames' document, so the page swaps it in without fetching email.html.
         """
         state = self.server.state
         self.send_response(HTTPStatus.OK)
@@ -309,6 +311,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if self.command == "HEAD":
             return
         epoch = state.epoch
+        sent: int | None = None  # the email version this stream sent last
         self._write(f"retry: 500\nevent: hello\ndata: {epoch}\n\n")
         while not state.closed:
             now = state.wait(epoch, KEEPALIVE)
@@ -316,19 +319,24 @@ class PreviewHandler(BaseHTTPRequestHandler):
                 break
             if now != epoch:
                 epoch = now
-                self._write(f"event: reload\ndata: {self._reload_data(stem, epoch)}\n\n")
+                data, sent = self._reload_data(stem, epoch, sent)
+                self._write(f"event: reload\ndata: {data}\n\n")
             else:
                 self._write(": keep-alive\n\n")
         self.close_connection = True
 
-    def _reload_data(self, stem: str, epoch: int) -> str:
-        """The epoch, or for an issue page the epoch and the issue's status as one line of JSON."""
+    def _reload_data(self, stem: str, epoch: int, sent: int | None) -> tuple[str, int | None]:
+        """The epoch, or for an issue page one line of JSON: epoch, the issue's status, and the
+        email's light view when its version is new to this stream. Returns the version sent."""
         if not stem:
-            return str(epoch)
+            return str(epoch), sent
         state = self.server.state
         view = state.get(stem)
-        data = {"epoch": epoch, "status": status(view, state) if view is not None else None}
-        return json.dumps(data, ensure_ascii=False)  # one line: JSON escapes every line break
+        data: dict = {"epoch": epoch, "status": status(view, state) if view is not None else None}
+        if view is not None and view.html is not None and view.version != sent:
+            data["email"] = email_view(view.html, "light")
+            sent = view.version
+        return json.dumps(data, ensure_ascii=False), sent  # one line: JSON escapes every line break
 
     def _write(self, text: str) -> None:
         self.wfile.write(text.encode())

@@ -94,7 +94,7 @@
     };
     const parser = new DOMParser();
     // Only the frames on screen update at once; the others when their tab is opened.
-    const load = async (group, version) => {
+    const load = async (group, version, html) => {
       const swap = group.filter(swappable);
       for (const frame of group) {
         if (!swap.includes(frame)) navigate(frame, version);
@@ -103,10 +103,13 @@
       if (!swap.length) return;
       let parsed;
       try {
-        const response = await fetch(url(swap[0], version), { cache: "no-store" });
-        if (!response.ok) throw new Error(String(response.status));
+        if (html === undefined) {
+          const response = await fetch(url(swap[0], version), { cache: "no-store" });
+          if (!response.ok) throw new Error(String(response.status));
+          html = await response.text();
+        }
         // DOMParser documents never run scripts; the frames are sandboxed without scripts anyway.
-        parsed = parser.parseFromString(await response.text(), "text/html");
+        parsed = parser.parseFromString(html, "text/html");
       } catch (e) {
         swap.forEach((frame) => navigate(frame, version));
         return;
@@ -119,33 +122,34 @@
         } catch (e) { navigate(frame, version); }
       });
     };
-    const refresh = (list, version) => {
+    // `email`: the light view's document when the event brought it along (desktop and mobile).
+    const refresh = (list, version, email) => {
       const groups = new Map();
       for (const frame of list) groups.set(frame.dataset.src, [...(groups.get(frame.dataset.src) || []), frame]);
-      return Promise.all([...groups.values()].map((group) => load(group, version)));
+      return Promise.all([...groups].map(([src, group]) => load(group, version, src === "email.html" ? email : undefined)));
     };
-    const reloadFrames = (version) => {
+    const reloadFrames = (version, email) => {
       for (const frame of frames) if (!visible(frame)) frame.dataset.stale = String(version);
-      return refresh(frames.filter(visible), version);
+      return refresh(frames.filter(visible), version, email);
     };
 
-    // `given` is the status an event brought along (null: the file is gone); without one the
-    // page asks for status.json. Saves that arrive while frames update are merged: only the
+    // `given` is the status an event brought along (null: the file is gone), `email` the light
+    // view if it came too; without a status the page asks for status.json. Saves that arrive while frames update are merged: only the
     // newest status is painted next.
     const gone = () => ({ ...status, errors: [{ file: status.stem, line: 0, rule: "gone", message: "Die Datei gibt es nicht mehr.", severity: "error" }] });
     const FETCH = {};
     let running = false;
     let pending;
-    update = async (given = FETCH) => {
-      pending = given;
+    update = async (given = FETCH, email = undefined) => {
+      pending = { given, email };
       if (running) return;
       running = true;
       try {
         while (pending !== undefined) {
           const job = pending;
           pending = undefined;
-          let next = job;
-          if (job === FETCH) {
+          let next = job.given;
+          if (next === FETCH) {
             const response = await fetch("status.json", { cache: "no-store" });
             next = response.status === 404 ? null : await response.json();
           }
@@ -157,7 +161,7 @@
           const changed = next.version !== status.version;
           status = next;
           render(status);
-          if (changed) await reloadFrames(next.version);
+          if (changed) await reloadFrames(next.version, job.email);
         }
       } finally {
         running = false;
@@ -193,6 +197,6 @@
     if (stem === null) { epoch = Number(event.data); update(); return; }
     const data = JSON.parse(event.data);
     epoch = data.epoch;
-    update(data.status);
+    update(data.status, data.email);
   });
 })();
