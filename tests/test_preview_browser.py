@@ -50,6 +50,42 @@ def test_saving_repaints_the_frames_and_keeps_the_scroll_position(page, preview,
     page.wait_for_function("document.getElementById('desktop').contentWindow.scrollY === 300", timeout=TIMEOUT)
 
 
+def test_a_save_swaps_the_email_into_the_frames_in_place(page, preview, project, expect) -> None:
+    """No navigation and no requests: the frames keep their document and scroll position; hidden
+    views (fetched, not in the event) show the new text when their tab opens."""
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.goto(f"{preview.url}issue/{STEM}/")
+    desktop = page.frame_locator("#desktop").locator("body")
+    expect(desktop).to_contain_text("Schonkost-Ausgabe")
+    expect(page.frame_locator("#dark").locator("body")).to_contain_text("Schonkost-Ausgabe")
+    page.locator("#desktop").evaluate("f => { f.contentWindow.scrollTo(0, 300); f.contentWindow.kept = 1; }")
+    navigations: list[str] = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url))
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url.removeprefix(preview.url)))
+
+    _edit(project / "issues" / f"{STEM}.md", "Schonkost-Ausgabe", "Frisch gespeicherte Ausgabe")
+
+    expect(desktop).to_contain_text("Frisch gespeicherte Ausgabe")
+    expect(page.frame_locator("#mobile").locator("body")).to_contain_text("Frisch gespeicherte Ausgabe")
+    assert page.locator("#desktop").evaluate("f => [f.contentWindow.kept, f.contentWindow.scrollY]") == [1, 300]
+    assert navigations == []
+    # the event brought the status and the document for desktop and mobile along
+    assert not [r for r in requests if "status.json" in r or "email.html" in r]
+
+    page.click("#tab-btn-dark")  # hidden while saved: fresh when shown
+    expect(page.frame_locator("#dark").locator("body")).to_contain_text("Frisch gespeicherte Ausgabe")
+    expect(page.frame_locator("#invert").locator("body")).to_contain_text("Frisch gespeicherte Ausgabe")
+    background = page.locator("#dark").evaluate(
+        "f => f.contentWindow.getComputedStyle(f.contentDocument.querySelector('.bg > table, .bg')).backgroundColor"
+    )
+    assert background == "rgb(29, 28, 33)"  # still the dark view's own document
+    assert "invert(1)" in page.locator("#invert").evaluate(
+        "f => f.contentWindow.getComputedStyle(f.contentDocument.documentElement).filter"
+    )
+    assert navigations == []
+
+
 def test_bad_front_matter_shows_the_overlay_over_the_last_good_render(page, preview, project, expect) -> None:
     path = project / "issues" / f"{STEM}.md"
     page.goto(f"{preview.url}issue/{STEM}/")

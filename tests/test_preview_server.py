@@ -32,6 +32,7 @@ STEM = "043-kurz-und-buendig"
     [
         ("/", Route("index")),
         ("/events", Route("events")),
+        ("/events?issue=043%20x", Route("events", stem="043 x")),
         ("/assets/preview.js", Route("asset", name="preview.js")),
         ("/issue/043-x", Route("redirect", stem="043-x")),
         ("/issue/043-x/", Route("page", stem="043-x")),
@@ -226,6 +227,55 @@ def test_event_stream_announces_every_rebuild(preview: Preview, project: Path) -
     assert int(response.readline().split(b":")[1]) > hello
     conn.close()
     assert "Neu." in preview.state.get(STEM).text
+
+
+def test_issue_event_stream_carries_the_issue_status(preview: Preview, project: Path) -> None:
+    """The issue page repaints from the event alone: new version and findings, `null` once deleted."""
+    port = preview.server.server_address[1]
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", f"/events?issue={STEM}")
+    response = conn.getresponse()
+    assert response.readline() == b"retry: 500\n" and response.readline() == b"event: hello\n"
+    hello = int(response.readline().split(b":")[1])
+    response.readline()
+    before = preview.state.get(STEM).version
+    path = project / "issues" / f"{STEM}.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nNeu „hier“.\n", encoding="utf-8")
+
+    def next_event() -> dict:
+        while response.readline() != b"event: reload\n":
+            pass
+        line = response.readline()
+        assert line.startswith(b"data: {") and line.endswith(b"}\n")  # one line of JSON
+        response.readline()
+        data = json.loads(line[len(b"data: ") :])
+        assert data["epoch"] > hello
+        return data
+
+    def next_status() -> dict:
+        return next_event()["status"]
+
+    event = next_event()
+    while event["status"]["version"] == before:  # an editor may save in two steps
+        event = next_event()
+    status = event["status"]
+    assert status["stem"] == STEM and status["version"] == before + 1
+    assert status["bytes"] == len((project / "outbox" / STEM / "email.html").read_bytes())
+    assert status["errors"] == []
+    # the new version's light view comes along, exactly as email.html serves it
+    assert event["email"] == email_view(preview.state.get(STEM).html, "light")
+    assert "Neu „hier“." in event["email"]
+
+    # a failed build keeps the last good render: errors, same version, no email to swap in
+    path.write_text(path.read_text(encoding="utf-8").replace("date:", "date: : :", 1), encoding="utf-8")
+    event = next_event()
+    while not event["status"]["errors"]:
+        event = next_event()
+    assert event["status"]["version"] == before + 1 and "email" not in event
+    path.unlink()
+    while next_status() is not None:  # a late event of the save may come first
+        pass
+    conn.close()
 
 
 def test_watch_command_stops_cleanly_on_ctrl_c(project: Path) -> None:

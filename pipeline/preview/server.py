@@ -45,7 +45,7 @@ KEEPALIVE = 15.0  # seconds between comment lines on an idle event stream (finds
 @dataclass(frozen=True)
 class Route:
     kind: str  # index | events | asset | redirect | page | email | text | status | file
-    stem: str = ""
+    stem: str = ""  # for events: the issue whose status each `reload` carries (the issue page's stream)
     name: str = ""  # asset name, or image path below the issue's output folder
     view: str = "light"
 
@@ -76,12 +76,13 @@ def route(raw_path: str) -> Route | None:
     if any(p is None for p in parts):
         return None
     segs: list[str] = parts  # type: ignore[assignment]
-    view = parse_qs(query).get("view", ["light"])[0]
+    params = parse_qs(query)
+    view = params.get("view", ["light"])[0]
     match segs:
         case [""]:
             return Route("index")
         case ["events"]:
-            return Route("events")
+            return Route("events", stem=params.get("issue", [""])[0])
         case ["assets", name] if name in ASSETS:
             return Route("asset", name=name)
         case ["issue", stem] if stem:
@@ -246,7 +247,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
             )
             return self._send(HTTPStatus.OK, page.encode(), "text/html; charset=utf-8")
         if target.kind == "events":
-            return self._events()
+            return self._events(target.stem)
         if target.kind == "asset":
             data = (HERE / "assets" / target.name).read_bytes()
             return self._send(HTTPStatus.OK, data, ASSETS[target.name])
@@ -293,8 +294,14 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return self._not_found()
         self._send(HTTPStatus.OK, data, kind, filename=Path(rel).name)
 
-    def _events(self) -> None:
-        """Server-sent events: `hello` with the current epoch, then `reload` on every rebuild."""
+    def _events(self, stem: str = "") -> None:
+        """Server-sent events: `hello` with the current epoch, then `reload` on every rebuild.
+
+        An issue page's stream (`?issue=stem`) gets that issue's status in each `reload` (JSON,
+        `null` once the file is gone), so the page repaints without asking for status.json first,
+        and, whenever the version differs from the last one this stream sent, the desktop/mobile
+        frames' document, so the page swaps it in without fetching email.html.
+        """
         state = self.server.state
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
@@ -304,6 +311,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if self.command == "HEAD":
             return
         epoch = state.epoch
+        sent: int | None = None  # the email version this stream sent last
         self._write(f"retry: 500\nevent: hello\ndata: {epoch}\n\n")
         while not state.closed:
             now = state.wait(epoch, KEEPALIVE)
@@ -311,10 +319,24 @@ class PreviewHandler(BaseHTTPRequestHandler):
                 break
             if now != epoch:
                 epoch = now
-                self._write(f"event: reload\ndata: {epoch}\n\n")
+                data, sent = self._reload_data(stem, epoch, sent)
+                self._write(f"event: reload\ndata: {data}\n\n")
             else:
                 self._write(": keep-alive\n\n")
         self.close_connection = True
+
+    def _reload_data(self, stem: str, epoch: int, sent: int | None) -> tuple[str, int | None]:
+        """The epoch, or for an issue page one line of JSON: epoch, the issue's status, and the
+        email's light view when its version is new to this stream. Returns the version sent."""
+        if not stem:
+            return str(epoch), sent
+        state = self.server.state
+        view = state.get(stem)
+        data: dict = {"epoch": epoch, "status": status(view, state) if view is not None else None}
+        if view is not None and view.html is not None and view.version != sent:
+            data["email"] = email_view(view.html, "light")
+            sent = view.version
+        return json.dumps(data, ensure_ascii=False), sent  # one line: JSON escapes every line break
 
     def _write(self, text: str) -> None:
         self.wfile.write(text.encode())

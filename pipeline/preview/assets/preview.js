@@ -1,6 +1,9 @@
-// Live preview: one EventSource per tab. On every rebuild the issue page fetches its status,
-// repaints findings, size meter and error box, and reloads the frames (keeping each one's
-// scroll position) when the email itself changed. The index page simply reloads.
+// Live preview: one EventSource per tab. On every rebuild the issue page gets its status with the
+// event, repaints findings, size meter and error box, and, when the email itself changed, swaps the new
+// document into the frames on screen: each view is fetched once, parsed once and put in place of
+// the frame's old <html>, so the frame keeps its scroll position, its document (and that
+// document's CSP) and skips a navigation per frame. Hidden frames catch up when their tab opens.
+// The index page simply reloads.
 (() => {
   "use strict";
   const page = document.body.dataset.page;
@@ -34,7 +37,7 @@
       const pos = scroll.get(frame.id);
       if (pos && visible(frame)) frame.contentWindow.scrollTo(pos[0], pos[1]);
     };
-    frames.forEach((frame) => frame.addEventListener("load", () => restore(frame)));
+    frames.forEach((frame) => frame.addEventListener("load", () => { delete frame.dataset.pending; restore(frame); }));
 
     const render = (s) => {
       document.getElementById("title").textContent = s.title;
@@ -70,38 +73,96 @@
       overlay.hidden = s.errors.length === 0;
     };
 
-    // Only the frames on screen reload at once; the others when their tab is opened.
-    const load = (frame, version) => {
-      remember(frame);
+    const url = (frame, version) => {
       const sep = frame.dataset.src.includes("?") ? "&" : "?";
-      frame.src = `${frame.dataset.src}${sep}v=${version}`;
-      delete frame.dataset.stale;
+      return `${frame.dataset.src}${sep}v=${version}`;
     };
-    const reloadFrames = (version) => {
-      for (const frame of frames) {
-        if (visible(frame)) load(frame, version);
-        else frame.dataset.stale = String(version);
+    // The fallback: navigate the frame (first load not done yet, a text frame, a failed fetch).
+    const navigate = (frame, version) => {
+      remember(frame);
+      frame.dataset.pending = "1";
+      frame.src = url(frame, version);
+    };
+    // A frame whose loaded document came from this server and is an HTML email can take a new one in place.
+    const swappable = (frame) => {
+      try {
+        const doc = frame.contentDocument;
+        return Boolean(!frame.dataset.pending && doc && doc.readyState === "complete" && doc.documentElement
+          && doc.contentType === "text/html" && frame.dataset.src.startsWith("email.html")
+          && new URL(doc.URL).pathname === new URL(frame.dataset.src, location.href).pathname);
+      } catch (e) { return false; }
+    };
+    const parser = new DOMParser();
+    // Only the frames on screen update at once; the others when their tab is opened.
+    const load = async (group, version, html) => {
+      const swap = group.filter(swappable);
+      for (const frame of group) {
+        if (!swap.includes(frame)) navigate(frame, version);
+        delete frame.dataset.stale;
       }
+      if (!swap.length) return;
+      let parsed;
+      try {
+        if (html === undefined) {
+          const response = await fetch(url(swap[0], version), { cache: "no-store" });
+          if (!response.ok) throw new Error(String(response.status));
+          html = await response.text();
+        }
+        // DOMParser documents never run scripts; the frames are sandboxed without scripts anyway.
+        parsed = parser.parseFromString(html, "text/html");
+      } catch (e) {
+        swap.forEach((frame) => navigate(frame, version));
+        return;
+      }
+      swap.forEach((frame, i) => {
+        try {
+          const doc = frame.contentDocument;
+          const root = i === swap.length - 1 ? doc.adoptNode(parsed.documentElement) : doc.importNode(parsed.documentElement, true);
+          doc.replaceChild(root, doc.documentElement);
+        } catch (e) { navigate(frame, version); }
+      });
+    };
+    // `email`: the light view's document when the event brought it along (desktop and mobile).
+    const refresh = (list, version, email) => {
+      const groups = new Map();
+      for (const frame of list) groups.set(frame.dataset.src, [...(groups.get(frame.dataset.src) || []), frame]);
+      return Promise.all([...groups].map(([src, group]) => load(group, version, src === "email.html" ? email : undefined)));
+    };
+    const reloadFrames = (version, email) => {
+      for (const frame of frames) if (!visible(frame)) frame.dataset.stale = String(version);
+      return refresh(frames.filter(visible), version, email);
     };
 
+    // `given` is the status an event brought along (null: the file is gone), `email` the light
+    // view if it came too; without a status the page asks for status.json. Saves that arrive while frames update are merged: only the
+    // newest status is painted next.
+    const gone = () => ({ ...status, errors: [{ file: status.stem, line: 0, rule: "gone", message: "Die Datei gibt es nicht mehr.", severity: "error" }] });
+    const FETCH = {};
     let running = false;
-    let again = false;
-    update = async () => {
-      if (running) { again = true; return; }
+    let pending;
+    update = async (given = FETCH, email = undefined) => {
+      pending = { given, email };
+      if (running) return;
       running = true;
       try {
-        do {
-          again = false;
-          const response = await fetch("status.json", { cache: "no-store" });
-          if (response.status === 404) {
-            status = { ...status, errors: [{ file: status.stem, line: 0, rule: "gone", message: "Die Datei gibt es nicht mehr.", severity: "error" }] };
-          } else {
-            const next = await response.json();
-            if (next.version !== status.version) reloadFrames(next.version);
-            status = next;
+        while (pending !== undefined) {
+          const job = pending;
+          pending = undefined;
+          let next = job.given;
+          if (next === FETCH) {
+            const response = await fetch("status.json", { cache: "no-store" });
+            next = response.status === 404 ? null : await response.json();
           }
+          if (next === null) {
+            status = gone();
+            render(status);
+            continue;
+          }
+          const changed = next.version !== status.version;
+          status = next;
           render(status);
-        } while (again);
+          if (changed) await reloadFrames(next.version, job.email);
+        }
       } finally {
         running = false;
       }
@@ -115,21 +176,27 @@
           other.setAttribute("aria-selected", String(on));
           document.getElementById(other.getAttribute("aria-controls")).hidden = !on;
         }
-        for (const frame of frames) {
-          if (visible(frame) && frame.dataset.stale) load(frame, frame.dataset.stale);
-          else restore(frame);
-        }
+        const stale = frames.filter((frame) => visible(frame) && frame.dataset.stale);
+        frames.filter((frame) => !stale.includes(frame)).forEach(restore);
+        if (stale.length) refresh(stale, stale[0].dataset.stale);
       });
     }
     render(status);
   }
 
-  const source = new EventSource("/events");
+  // An issue page's stream brings the issue's status with every rebuild.
+  const stem = page === "issue" ? JSON.parse(document.getElementById("initial").textContent).stem : null;
+  const source = new EventSource(stem === null ? "/events" : `/events?issue=${encodeURIComponent(stem)}`);
   source.addEventListener("open", () => live.classList.remove("offline"));
   source.addEventListener("error", () => live.classList.add("offline"));
   // A build may have finished between serving this page and opening the stream.
   source.addEventListener("hello", (event) => {
     if (Number(event.data) !== epoch) { epoch = Number(event.data); update(); }
   });
-  source.addEventListener("reload", (event) => { epoch = Number(event.data); update(); });
+  source.addEventListener("reload", (event) => {
+    if (stem === null) { epoch = Number(event.data); update(); return; }
+    const data = JSON.parse(event.data);
+    epoch = data.epoch;
+    update(data.status, data.email);
+  });
 })();
