@@ -200,6 +200,48 @@ def test_the_archive_and_the_cli_start_without_premailer() -> None:
     assert "cssutils" not in loaded
 
 
+# Heavy modules that only some commands or some issues need; importing them up front was most of a
+# cold `krasse build` (`python -X importtime -m pipeline build ...`).
+ON_DEMAND = ["premailer", "cssutils", "numpy", "py3langid", "PIL", "pipeline.export.services", "watchdog", "feedgen",
+             "rich.progress", "webbrowser", "requests"]  # fmt: skip
+
+
+def test_the_cli_starts_without_the_modules_only_some_commands_need() -> None:
+    loaded = _modules_after("import pipeline.cli")
+    assert sorted(set(ON_DEMAND) & loaded) == []
+
+
+def test_a_build_loads_pillow_and_numpy_only_for_images_and_foreign_passages(project: Path) -> None:
+    """042 has English quotes but no image, 043 an image but no foreign passage: each cold build
+    imports only what its issue needs, and what it imports is really used."""
+    import subprocess
+    import sys
+
+    after_build = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('MODULES', ' '.join(sys.modules)))\n"
+        "from pipeline.cli import main\n"
+        "sys.argv = ['krasse', 'build', sys.argv[1]]\n"
+        "main()\n"
+    )
+
+    def modules_of_build(stem: str) -> set[str]:
+        out = subprocess.run(
+            [sys.executable, "-c", after_build, f"issues/{stem}.md"], capture_output=True, text=True, cwd=project
+        )
+        assert out.returncode == 0, out.stderr
+        return set(out.stdout.split("MODULES", 1)[1].split())
+
+    essay = modules_of_build("042-der-moment")
+    assert "premailer" in essay  # the build really ran
+    assert "PIL" not in essay
+    assert ' lang="en"' in (project / "outbox" / "042-der-moment" / "email.html").read_text("utf-8")
+    short = modules_of_build("043-kurz-und-buendig")
+    assert "PIL" in short
+    assert {"numpy", "py3langid"} & short == set()
+    assert 'width="' in (project / "outbox" / "043-kurz-und-buendig" / "email.html").read_text("utf-8")
+
+
 @pytest.mark.parametrize(
     "parts",
     [
