@@ -92,6 +92,23 @@ def test_inline_matches_premailer_alone_on_a_generated_issue() -> None:
     assert minify(inline_css(html, css)) == minify(premailer_alone(html, css))
 
 
+@pytest.mark.parametrize("stem", ["041-plattform-daemmerung", "042-der-moment"])
+def test_inline_without_css_validation_matches_premailer_with_it(stem: str, monkeypatch) -> None:
+    """The inliner removes cssutils' validation profiles; premailer with all of them gives the same bytes."""
+    import cssutils
+    import cssutils.profiles
+    from premailer import cache as premailer_cache
+
+    html, css = email_mjml(stem)
+    ours = inline_css(html, css)
+    assert not cssutils.profile.knownNames  # validation is off for our inlining
+    monkeypatch.setattr(cssutils, "profile", cssutils.profiles.Profiles(log=cssutils.log))
+    premailer_cache.cache.clear()  # premailer keeps parsed style attributes per process
+    assert "font-size" in cssutils.profile.knownNames
+    assert minify(ours) == minify(premailer_alone(html, css))
+    premailer_cache.cache.clear()
+
+
 def test_inline_sees_an_edited_stylesheet() -> None:
     """The rules are kept per stylesheet text: a changed sheet (as in `watch`) is worked out anew."""
     html, css = email_mjml("041-plattform-daemmerung")
