@@ -317,3 +317,47 @@ def test_fill_html_skips_only_tags_without_a_token() -> None:
     values = {"unsubscribe": 'https://u.example/?a="b"', "web": "{{ web url }}", "first_name": "Lea"}
     for marked in (email.marked_html, awkward):
         assert ph.fill_html(marked, values) == every_tag(marked, values)
+
+
+def toml_line_as_first_written(text: str, section: str, key: str | None = None) -> int:
+    current = ""
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if m := re.fullmatch(r"\[\s*\"?([^\]\"]+?)\"?\s*\]", stripped):
+            current = m.group(1)
+            if key is None and current == section:
+                return number
+        elif key and current == section and re.match(rf"\"?{re.escape(key)}\"?\s*=", stripped):
+            return number
+    return 0
+
+
+def test_toml_line_matches_the_first_version_on_the_shipped_files() -> None:
+    """Every section and key of the service profiles and the example config, plus a few that are missing."""
+    import tomllib
+
+    from pipeline.config import toml_line
+    from pipeline.export.services import BUILTIN
+
+    for path in (BUILTIN, ROOT / "newsletter.toml"):
+        text = path.read_text("utf-8")
+        asked = [("", None), ("", ""), ("nope", None), ("nope", "x")]
+        for section, table in tomllib.loads(text).items():
+            asked += [(section, None), ("", section), (section, "nope")]
+            asked += [(section, key) for key in table] if isinstance(table, dict) else []
+        for section, key in asked:
+            assert toml_line(text, section, key) == toml_line_as_first_written(text, section, key)
+
+
+TOML_PIECES = ["[a]", "[ \"b\" ]", "[[a]]", "[a.b]", "a = 1", "\"a\" = 2", "b=3", "ab = 4", "  a  =", "\"a = 5",
+               "# a = 6", "a.b = 7", "", "[\"a\"", "c = [", "]"]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(TOML_PIECES), max_size=12).map("\n".join))
+def test_toml_line_matches_the_first_version(text: str) -> None:
+    from pipeline.config import toml_line
+
+    for section in ("", "a", "b", "a.b", "c"):
+        for key in (None, "", "a", "b", "ab", "a.b", '"a"'):
+            assert toml_line(text, section, key) == toml_line_as_first_written(text, section, key)
