@@ -228,6 +228,18 @@ def test_the_cli_starts_without_the_modules_only_some_commands_need() -> None:
     assert sorted(set(ON_DEMAND) & loaded) == []
 
 
+def test_export_help_still_lists_the_services() -> None:
+    """The service names are read when the help is shown, not at import."""
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+    from pipeline.export.listing import builtin_names
+
+    out = " ".join(CliRunner().invoke(cli, ["export", "--help"]).output.split())
+    assert len(builtin_names()) > 5
+    assert ", ".join(builtin_names()) in out
+
+
 def test_a_build_loads_pillow_and_numpy_only_for_images_and_foreign_passages(project: Path) -> None:
     """042 has English quotes but no image, 043 an image but no foreign passage: each cold build
     imports only what its issue needs, and what it imports is really used."""
