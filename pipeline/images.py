@@ -14,12 +14,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
 from markdown_it.token import Token
-from PIL import Image
 
 from pipeline.output import write_atomic
+
+if TYPE_CHECKING:
+    from PIL import Image  # imported where an image is opened: Pillow is 30 ms of a cold start
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 # Raster formats every target inbox shows, by what the file is (Pillow reads the header), never by
@@ -92,6 +95,8 @@ def url_for(src: str, base: str) -> str:
 
 def sniff(path: Path) -> str | None:
     """The image format read from the file's header (PNG, JPEG, GIF, WEBP), or None."""
+    from PIL import Image
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # DecompressionBombWarning: the header is all we read
@@ -190,6 +195,8 @@ MAX_EDGE_PIXELS = 20_000_000  # decoding more than this just to look at the bord
 
 @lru_cache(maxsize=256)
 def _facts(path: str, mtime_ns: int, size: int) -> ImageFacts | None:
+    from PIL import Image
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # DecompressionBombWarning: the pixel guard below decides

@@ -38,7 +38,8 @@ _ENGLISH = frozenset(
 _WORD = re.compile(r"[^\W\d_]+")
 
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
+_TABLES = ("ptc", "pc", "classes", "row", "output")  # small: one .npz next to the big transition table
 
 
 def cache_dir() -> Path | None:
@@ -56,6 +57,11 @@ def _cache_file(source: Path) -> Path | None:
     stat = source.stat()
     key = f"{CACHE_FORMAT}|{source}|{stat.st_size}|{stat.st_mtime_ns}|{','.join(LANGUAGES)}"
     return folder / f"py3langid-{hashlib.blake2b(key.encode(), digest_size=8).hexdigest()}.npz"
+
+
+def _moves_file(cached: Path) -> Path:
+    """The tokenizer's transition table (39 MB) as a plain .npy, so it can be memory-mapped."""
+    return cached.with_suffix(".nextmove.npy")
 
 
 def _unpack(source: Path) -> dict:
@@ -76,34 +82,53 @@ def _unpack(source: Path) -> dict:
 
 
 def _store(path: Path, arrays: dict) -> None:
-    """Atomic, and best effort: a read-only home only means the next run unpacks again."""
+    """Atomic, and best effort: a read-only home only means the next run unpacks again. The table
+    goes first, so a complete .npz always has its table next to it."""
     import numpy as np
+
+    def write(target: Path, save) -> None:  # type: ignore[no-untyped-def]
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                save(handle)
+            os.replace(tmp, target)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, **arrays)
-        os.replace(tmp, path)
+        write(_moves_file(path), lambda handle: np.save(handle, arrays["nextmove"]))
+        write(path, lambda handle: np.savez(handle, **{name: arrays[name] for name in _TABLES}))
     except OSError:
-        with contextlib.suppress(OSError, UnboundLocalError):
-            os.unlink(tmp)
+        return
+    keep = {path.name, _moves_file(path).name}
+    for old in path.parent.glob("py3langid-*"):  # another py3langid or cache format: 42 MB each
+        if old.name not in keep:
+            with contextlib.suppress(OSError):
+                old.unlink()
 
 
 def _load_cached(path: Path) -> dict | None:
+    """The transition table is memory-mapped, not read: a passage's walk touches a few pages of
+    it, and reading and checking all 39 MB was most of a cold build's model load."""
     import numpy as np
 
     try:
         with np.load(path, allow_pickle=False) as data:
-            return {name: data[name] for name in ("ptc", "pc", "classes", "nextmove", "row", "output")}
+            arrays = {name: data[name] for name in _TABLES}
+        arrays["nextmove"] = np.load(_moves_file(path), mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return None  # missing or damaged: unpack again
+    return arrays
 
 
 @lru_cache(maxsize=1)
 def _identifier():
     """py3langid's model is LZMA-packed (68 MB unpacked, about 0.7 s to unpack): unpack it once, cut to our
     languages, and keep that in the user's cache, so a cold `krasse build` loads it in milliseconds."""
+    import numpy as np
     from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
     from py3langid.modelio import _to_array
 
@@ -114,11 +139,12 @@ def _identifier():
         arrays = _unpack(source)
         if cached is not None:
             _store(cached, arrays)
+    moves = arrays["nextmove"]
     return LanguageIdentifier(
         arrays["ptc"],
         arrays["pc"],
         arrays["classes"].tolist(),
-        _to_array(arrays["nextmove"]),
+        memoryview(moves) if isinstance(moves, np.memmap) else _to_array(moves),  # indexed like an array
         arrays["output"].tolist(),
         norm_probs=True,
         tk_row=_to_array(arrays["row"]),

@@ -93,6 +93,23 @@ def test_inline_matches_premailer_alone_on_a_generated_issue() -> None:
     assert minify(inline_css(html, css)) == minify(premailer_alone(html, css))
 
 
+@pytest.mark.parametrize("stem", ["041-plattform-daemmerung", "042-der-moment"])
+def test_inline_without_css_validation_matches_premailer_with_it(stem: str, monkeypatch) -> None:
+    """The inliner removes cssutils' validation profiles; premailer with all of them gives the same bytes."""
+    import cssutils
+    import cssutils.profiles
+    from premailer import cache as premailer_cache
+
+    html, css = email_mjml(stem)
+    ours = inline_css(html, css)
+    assert not cssutils.profile.knownNames  # validation is off for our inlining
+    monkeypatch.setattr(cssutils, "profile", cssutils.profiles.Profiles(log=cssutils.log))
+    premailer_cache.cache.clear()  # premailer keeps parsed style attributes per process
+    assert "font-size" in cssutils.profile.knownNames
+    assert minify(ours) == minify(premailer_alone(html, css))
+    premailer_cache.cache.clear()
+
+
 def test_inline_sees_an_edited_stylesheet() -> None:
     """The rules are kept per stylesheet text: a changed sheet (as in `watch`) is worked out anew."""
     html, css = email_mjml("041-plattform-daemmerung")
@@ -201,6 +218,60 @@ def test_the_archive_and_the_cli_start_without_premailer() -> None:
     assert "cssutils" not in loaded
 
 
+# Heavy modules that only some commands or some issues need; importing them up front was most of a
+# cold `krasse build` (`python -X importtime -m pipeline build ...`).
+ON_DEMAND = ["premailer", "cssutils", "numpy", "py3langid", "PIL", "pipeline.export.services", "watchdog", "feedgen",
+             "rich.progress", "webbrowser", "requests"]  # fmt: skip
+
+
+def test_the_cli_starts_without_the_modules_only_some_commands_need() -> None:
+    loaded = _modules_after("import pipeline.cli")
+    assert sorted(set(ON_DEMAND) & loaded) == []
+
+
+def test_export_help_still_lists_the_services() -> None:
+    """The service names are read when the help is shown, not at import."""
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+    from pipeline.export.listing import builtin_names
+
+    out = " ".join(CliRunner().invoke(cli, ["export", "--help"]).output.split())
+    assert len(builtin_names()) > 5
+    assert ", ".join(builtin_names()) in out
+
+
+def test_a_build_loads_pillow_and_numpy_only_for_images_and_foreign_passages(project: Path) -> None:
+    """042 has English quotes but no image, 043 an image but no foreign passage: each cold build
+    imports only what its issue needs, and what it imports is really used."""
+    import subprocess
+    import sys
+
+    after_build = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('MODULES', ' '.join(sys.modules)))\n"
+        "from pipeline.cli import main\n"
+        "sys.argv = ['krasse', 'build', sys.argv[1]]\n"
+        "main()\n"
+    )
+
+    def modules_of_build(stem: str) -> set[str]:
+        out = subprocess.run(
+            [sys.executable, "-c", after_build, f"issues/{stem}.md"], capture_output=True, text=True, cwd=project
+        )
+        assert out.returncode == 0, out.stderr
+        return set(out.stdout.split("MODULES", 1)[1].split())
+
+    essay = modules_of_build("042-der-moment")
+    assert "premailer" in essay  # the build really ran
+    assert "PIL" not in essay
+    assert ' lang="en"' in (project / "outbox" / "042-der-moment" / "email.html").read_text("utf-8")
+    short = modules_of_build("043-kurz-und-buendig")
+    assert "PIL" in short
+    assert {"numpy", "py3langid"} & short == set()
+    assert 'width="' in (project / "outbox" / "043-kurz-und-buendig" / "email.html").read_text("utf-8")
+
+
 @pytest.mark.parametrize(
     "parts",
     [
@@ -297,3 +368,47 @@ def test_search_index_reuses_the_manifest_text_with_the_same_bytes() -> None:
     again = Postings.from_json(json.loads(json.dumps(postings.to_json()))).unpack()
     expected = {"</script>": [7], "netz": [7, 41, 300], "plattform": [41, 300], "x": [7], "ökonomie": [41]}
     assert list(again.words.items()) == list(postings.words.items()) == list(expected.items())
+
+
+def toml_line_as_first_written(text: str, section: str, key: str | None = None) -> int:
+    current = ""
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if m := re.fullmatch(r"\[\s*\"?([^\]\"]+?)\"?\s*\]", stripped):
+            current = m.group(1)
+            if key is None and current == section:
+                return number
+        elif key and current == section and re.match(rf"\"?{re.escape(key)}\"?\s*=", stripped):
+            return number
+    return 0
+
+
+def test_toml_line_matches_the_first_version_on_the_shipped_files() -> None:
+    """Every section and key of the service profiles and the example config, plus a few that are missing."""
+    import tomllib
+
+    from pipeline.config import toml_line
+    from pipeline.export.services import BUILTIN
+
+    for path in (BUILTIN, ROOT / "newsletter.toml"):
+        text = path.read_text("utf-8")
+        asked = [("", None), ("", ""), ("nope", None), ("nope", "x")]
+        for section, table in tomllib.loads(text).items():
+            asked += [(section, None), ("", section), (section, "nope")]
+            asked += [(section, key) for key in table] if isinstance(table, dict) else []
+        for section, key in asked:
+            assert toml_line(text, section, key) == toml_line_as_first_written(text, section, key)
+
+
+TOML_PIECES = ["[a]", "[ \"b\" ]", "[[a]]", "[a.b]", "a = 1", "\"a\" = 2", "b=3", "ab = 4", "  a  =", "\"a = 5",
+               "# a = 6", "a.b = 7", "", "[\"a\"", "c = [", "]"]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(TOML_PIECES), max_size=12).map("\n".join))
+def test_toml_line_matches_the_first_version(text: str) -> None:
+    from pipeline.config import toml_line
+
+    for section in ("", "a", "b", "a.b", "c"):
+        for key in (None, "", "a", "b", "ab", "a.b", '"a"'):
+            assert toml_line(text, section, key) == toml_line_as_first_written(text, section, key)

@@ -92,6 +92,7 @@ def test_unpacked_model_is_cached_and_scores_exactly_like_the_shipped_one(tmp_pa
     cached = list((tmp_path / "cache").glob("py3langid-*.npz"))
     assert len(cached) == 1
     second = language._identifier.__wrapped__()  # reads the cache
+    assert isinstance(second.tk_nextmove, memoryview)  # the 39 MB table is mapped, not read
     reference = _reference()
     for sentence in SENTENCES:
         expected = reference.classify(sentence)
@@ -111,6 +112,19 @@ def test_damaged_cache_is_unpacked_again(tmp_path, monkeypatch) -> None:
     assert cached.stat().st_size > 1_000_000  # written anew
 
 
+def test_damaged_transition_table_is_unpacked_again(tmp_path, monkeypatch) -> None:
+    from pipeline import language
+
+    monkeypatch.setenv("KRASSE_CACHE_DIR", str(tmp_path))
+    language._identifier.__wrapped__()
+    (table,) = tmp_path.glob("py3langid-*.nextmove.npy")
+    with table.open("r+b") as handle:
+        handle.truncate(1000)
+    identifier = language._identifier.__wrapped__()
+    assert identifier.classify(SENTENCES[0]) == _reference().classify(SENTENCES[0])
+    assert table.stat().st_size > 30_000_000  # written anew
+
+
 def test_unwritable_cache_still_detects(tmp_path, monkeypatch) -> None:
     from pipeline import language
 
@@ -120,3 +134,17 @@ def test_unwritable_cache_still_detects(tmp_path, monkeypatch) -> None:
     identifier = language._identifier.__wrapped__()
     assert identifier.classify(SENTENCES[0])[0] == "en"
     assert not list(tmp_path.glob("**/py3langid-*.npz"))
+
+
+def test_cache_of_another_model_version_is_removed(tmp_path, monkeypatch) -> None:
+    from pipeline import language
+
+    monkeypatch.setenv("KRASSE_CACHE_DIR", str(tmp_path))
+    stale = [tmp_path / "py3langid-0000000000000000.npz", tmp_path / "py3langid-0000000000000000.moves.npy"]
+    for path in stale:
+        path.write_bytes(b"left by an older krasse")
+    (tmp_path / "other.txt").write_text("not ours")
+    language._identifier.__wrapped__()
+    assert not any(path.exists() for path in stale)
+    assert (tmp_path / "other.txt").exists()
+    assert len(list(tmp_path.glob("py3langid-*"))) == 2
