@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pipeline.config import Config
 from pipeline.errors import WARNING, Finding
-from pipeline.load import issue_paths, read_issue
+from pipeline.load import issue_paths, peek_not_draft, read_issue
 from pipeline.output import RESERVED
 
 
@@ -39,6 +39,8 @@ def stale_outputs(config: Config) -> list[Stale]:
     existing: set[str] = set()
     for path in issue_paths(config.issues_dir):
         existing.add(path.stem)  # a file that does not load still exists: a typo must not delete output
+        if peek_not_draft(path):
+            continue  # most issues: no need to parse every file at the end of every build
         issue, _ = read_issue(path)
         if issue is not None and issue.meta.draft:
             drafts.add(path.stem)

@@ -458,16 +458,12 @@ def misnamed(issues_dir: Path, reserved: Collection[str] = ()) -> list[Finding]:
 
 _BOUNDARY = re.compile(r"^-{3,}[ \t]*$", re.M)
 _NUMBER_LINE = re.compile(rf"^number:[ \t]*([1-9][0-9]{{0,{MAX_DIGITS - 1}}})[ \t]*(?:#.*)?$", re.M)
+_DRAFT_LINE = re.compile(r"^[\"']?draft[\"']?[ \t]*:[ \t]*([^#\n]*?)[ \t]*(?:#.*)?$", re.M)
 PEEK_BYTES = 64 * 1024
 
 
-def peek_number(path: Path) -> int | None:
-    """An issue's `number:` read from the head of its front matter, without parsing it.
-
-    Duplicate numbers are checked across the whole folder on every command; reading only this
-    line keeps one huge or hostile file from slowing down (or breaking) work on another.
-    None when the line is not a plain number: that file reports its own problem when built.
-    """
+def _peek_front_matter(path: Path) -> str | None:
+    """The front matter's text from the head of the file, without parsing it; None when it has none."""
     try:
         with path.open("rb") as handle:
             head = handle.read(PEEK_BYTES).decode("utf-8-sig", errors="replace")
@@ -477,8 +473,31 @@ def peek_number(path: Path) -> int | None:
     bounds = list(_BOUNDARY.finditer(head, 0))[:2] if head.startswith("---") else []
     if len(bounds) < 2 or bounds[0].start() != 0:
         return None
-    m = _NUMBER_LINE.search(head, bounds[0].end(), bounds[1].start())
+    return head[bounds[0].end() : bounds[1].start()]
+
+
+def peek_number(path: Path) -> int | None:
+    """An issue's `number:` read from the head of its front matter, without parsing it.
+
+    Duplicate numbers are checked across the whole folder on every command; reading only this
+    line keeps one huge or hostile file from slowing down (or breaking) work on another.
+    None when the line is not a plain number: that file reports its own problem when built.
+    """
+    fm = _peek_front_matter(path)
+    m = _NUMBER_LINE.search(fm) if fm is not None else None
     return int(m.group(1)) if m else None
+
+
+def peek_not_draft(path: Path) -> bool:
+    """True when the front matter plainly says `draft: false` (or has no draft line): no need to parse it.
+
+    False means "maybe a draft": the caller reads the file properly.
+    """
+    fm = _peek_front_matter(path)
+    if fm is None or not _NUMBER_LINE.search(fm):
+        return False  # not plain block-style front matter: only a real parse can tell
+    lines = _DRAFT_LINE.findall(fm)
+    return not lines or lines == ["false"]
 
 
 def duplicate_numbers(issues: list[Issue], others: Sequence[tuple[Path, int]] = ()) -> list[Finding]:

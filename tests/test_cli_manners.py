@@ -287,3 +287,27 @@ def test_check_json_is_always_a_list(project: Path) -> None:
     config.write_text('[newsletter]\nname = ""\n', "utf-8")
     result = krasse(project, "check", "--format", "json")
     assert result.exit_code == 1 and {f["rule"] for f in json.loads(result.stdout)} >= {"config-value"}
+
+
+@pytest.mark.parametrize(
+    ("front_matter", "plainly_not_draft"),
+    [
+        ("number: 5\ndraft: false\n", True),
+        ("number: 5\ntitle: x\n", True),
+        ("number: 5\ndraft: false # fertig\n", True),
+        ("number: 5\ndraft: true\n", False),
+        ("number: 5\n'draft': yes\n", False),
+        ("number: 5\ndraft: false\ndraft: true\n", False),  # YAML's last key wins: parse it
+        ("{number: 5, draft: true}\n", False),  # flow style: only a parse can tell
+    ],
+)
+def test_draft_peek_only_skips_what_is_plainly_not_a_draft(tmp_path, front_matter, plainly_not_draft) -> None:
+    import yaml
+
+    from pipeline.load import peek_not_draft
+
+    path = tmp_path / "005-x.md"
+    path.write_text(f"---\n{front_matter}---\nText\n", encoding="utf-8")
+    assert peek_not_draft(path) is plainly_not_draft
+    if plainly_not_draft:
+        assert not yaml.safe_load(front_matter).get("draft", False)
