@@ -18,6 +18,53 @@ from functools import cache
 
 _STYLE_OPEN = re.compile(r"<style(?![^>]*data-premailer)", re.I)
 _RULES: dict[tuple[str, int], tuple[list, list]] = {}  # stylesheet text → premailer's rule list
+_BASIC: dict[tuple[str, tuple[str, ...]], tuple[tuple[str, str], ...]] = {}  # style → HTML attributes
+_MERGED: dict[tuple, str] = {}  # premailer's merge_styles, by its arguments
+
+# A rule can only match elements whose tag is in the HTML. lxml's HTML parser adds these itself.
+_IMPLIED = frozenset({"html", "head", "body", "p", "tbody"})
+_TAG_NAME = re.compile(r"<([A-Za-z][^\s/>]*)")
+_PLAIN_SELECTOR = re.compile(r"[A-Za-z0-9_.#:\[\] >+~-]+")  # no quotes, functions, namespaces or `*`
+_COMBINATOR = re.compile(r"[\s>+~]+")
+_LEADING_TAG = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
+
+
+def _tags(html: str) -> frozenset[str]:
+    """Every tag name written in the HTML (and what follows a prefix: `o:p` also gives `p`), a superset
+    of the elements lxml builds from it."""
+    names = {name.lower() for name in set(_TAG_NAME.findall(html))}
+    return frozenset(names | {name.rpartition(":")[2] for name in names} | _IMPLIED)
+
+
+@cache
+def _subject_tag(selector: str) -> str:
+    """The tag name a selector's matched element must have (`.c sup a` → `a`), or "" when it needs
+    none or the selector is not plain enough to tell."""
+    if not _PLAIN_SELECTOR.fullmatch(selector):
+        return ""
+    last = _COMBINATOR.split(selector.strip())[-1]
+    m = _LEADING_TAG.match(last)
+    return m.group(0).lower() if m else ""
+
+
+class _Probe:
+    """Stands in for an element: records the attributes premailer would set."""
+
+    def __init__(self) -> None:
+        self.attrib: dict[str, str] = {}
+
+
+def _merged(inline_style, new_styles, classes, remove_unset_properties=False):  # type: ignore[no-untyped-def]
+    """premailer's `merge_styles`, worked out once per distinct argument list: an issue has hundreds
+    of elements but a dozen or so combinations of rules, and the function depends on nothing else."""
+    from premailer.merge_style import merge_styles
+
+    key = (inline_style, tuple(map(tuple, new_styles)), tuple(classes), remove_unset_properties)
+    if (out := _MERGED.get(key)) is None:
+        if len(_MERGED) > 4096:
+            _MERGED.clear()
+        out = _MERGED[key] = merge_styles(inline_style, new_styles, classes, remove_unset_properties)
+    return out
 
 
 class _OnFirstUse(types.ModuleType):
@@ -63,10 +110,14 @@ def _inliner() -> type:
     premailer = _import_without("requests", "premailer")
     _without_validation()
 
+    premailer.premailer.merge_styles = _merged  # premailer's own function, its results kept
+
     class CachedRules(premailer.Premailer):
         """premailer turns the same stylesheet into its rule list again on every call: cssutils
         serialising each declaration was over half of the inlining time. The stylesheet is the same
         for every issue, so its rules are worked out once per process (premailer's result, unchanged)."""
+
+        present: frozenset[str] | None = None  # tag names the HTML can contain; None: any
 
         def _parse_style_rules(self, css_body, ruleset_index):  # type: ignore[no-untyped-def]
             key = (css_body or "", ruleset_index)
@@ -75,7 +126,24 @@ def _inliner() -> type:
                     _RULES.clear()
                 _RULES[key] = super()._parse_style_rules(css_body, ruleset_index)
             rules, leftover = _RULES[key]
-            return list(rules), list(leftover)
+            if self.present is None:
+                return list(rules), list(leftover)
+            return [r for r in rules if _subject_tag(r[1]) in self.present or not _subject_tag(r[1])], list(leftover)
+
+        def _style_to_basic_html_attributes(self, element, style_content, force=False):  # type: ignore[no-untyped-def]
+            # The same few inlined styles recur on every element: their HTML attributes are worked
+            # out once per style by premailer's own method, on a stand-in element.
+            if not force:
+                return super()._style_to_basic_html_attributes(element, style_content, force)
+            key = (style_content, tuple(self.disable_basic_attributes))
+            if key not in _BASIC:
+                if len(_BASIC) > 4096:
+                    _BASIC.clear()
+                probe = _Probe()
+                super()._style_to_basic_html_attributes(probe, style_content, force=True)
+                _BASIC[key] = tuple(probe.attrib.items())
+            for name, value in _BASIC[key]:
+                element.attrib[name] = value
 
     return CachedRules
 
@@ -83,7 +151,7 @@ def _inliner() -> type:
 def inline_css(html: str, css: str) -> str:
     marked = _STYLE_OPEN.sub('<style data-premailer="ignore"', html)
     doctype = "<!doctype html>" if marked.lstrip().lower().startswith("<!doctype html") else ""
-    out = _inliner()(
+    inliner = _inliner()(
         marked,
         css_text=css,
         allow_network=False,
@@ -96,6 +164,8 @@ def inline_css(html: str, css: str) -> str:
         preserve_handlebar_syntax=True,
         disable_basic_attributes=["height", "width"],  # no height="auto" on images
         cssutils_logging_level=logging.CRITICAL,
-    ).transform(pretty_print=False)  # the minifier would fold the indentation away again
+    )
+    inliner.present = _tags(marked)  # rules for tags the email does not contain are skipped
+    out = inliner.transform(pretty_print=False)  # the minifier would fold the indentation away again
     out = out.replace(' data-premailer="ignore"', "")
     return doctype + out if not out.lower().startswith("<!doctype") else out
