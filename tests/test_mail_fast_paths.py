@@ -122,3 +122,70 @@ def test_the_same_styles_on_many_elements_give_each_its_own_attributes() -> None
     assert out.count('align="right"') == 60
     assert out.count('style="background-color:#abc; text-align:right; width:40px"') == 30
     assert out == premailer_alone(html, css)
+
+
+# --- the final gate --------------------------------------------------------------------------------
+
+HOSTILE = [
+    '<a href="https://example.org/">t</a>',
+    "<a href=#n1>",
+    "<a href='#n2' id=n2>",
+    '<img src="https://example.org/x.png">',
+    "<img>",
+    "<img src=rel.png/>",
+    '<!-- <a href="im-kommentar"> -->',
+    '<!--[if mso]><a href="mso"><![endif]-->',
+    "<!--[if !mso]><!-->",
+    "<!--<![endif]-->",
+    '<style>a{}<a href="stil"></style>',
+    '<script><a href="skript"></script>',
+    '<textarea><a href="ta"></textarea>',
+    '<a href="x" href="y">',
+    '<A HREF="GROSS">',
+    '<a href="?a=1&not=2&copy;">',
+    '<a href="a\rb">',
+    "\n\n\r\n",
+    '<a href="x"\x0bid="vt">',
+    "<a href=ohne quote>",
+    '<a href="x>y">',
+    '<a href="<b>">',
+    '</a href="ende">',
+    "<!-->",
+    "--!>",
+    '<a id=a1 id=a2><a name="nm">',
+    '<a href="{{unsubscribe_url}}">',
+    '<a href="{{ first_name }}">',
+    "<![CDATA[<a href='cd'>]]>",
+    "<",
+    "&",
+    "ä „x“ Nutzer*innen <Moment>",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(HOSTILE), max_size=10))
+def test_the_gate_reads_links_exactly_as_the_stdlib_parser_does(parts: list[str]) -> None:
+    """The gate's parser skips line counting; what it reads (and so what it finds) is unchanged."""
+    from html.parser import HTMLParser
+
+    from pipeline.mail.gate import _Links
+
+    class Stock(HTMLParser):  # the stdlib parser, untouched, collecting the same attributes
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.starts: list[tuple[str, list]] = []
+
+        def handle_starttag(self, tag: str, attrs: list) -> None:
+            self.starts.append((tag, attrs, self.getpos()))
+
+    html = "\n".join(parts)
+    stock, ours = Stock(), _Links()
+    for parser in (stock, ours):
+        parser.feed(html)
+        parser.close()
+    starts = [(tag, {k: v or "" for k, v in attrs}) for tag, attrs, _ in stock.starts]
+    assert ours.hrefs == [a["href"].strip() for t, a in starts if t == "a" and "href" in a]
+    assert ours.images == [a.get("src", "").strip() for t, a in starts if t == "img"]
+    assert ours.anchors == {a["id"] for _, a in starts if "id" in a} | {
+        a["name"] for t, a in starts if t == "a" and "name" in a
+    }
