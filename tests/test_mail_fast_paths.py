@@ -220,3 +220,41 @@ def test_white_space_passes_match_the_regexes_they_replace(text: str) -> None:
     from pipeline.mail.minify import _AFTER_BLOCK, _before_blocks, _first_group, _white_runs
 
     assert _AFTER_BLOCK.sub(_first_group, _before_blocks(_white_runs(text))) == white_and_blocks_as_regexes(text)
+
+
+# --- placeholders ----------------------------------------------------------------------------------
+
+
+def fill_html_tag_by_tag(marked: str, values: dict[str, str]) -> str:
+    """fill_html as it was: every tag looked at on its own, the text between tags filled piece by piece."""
+    from pipeline.mail.placeholders import _ATTR, _TAG, _TOKEN, _attribute, fill_text
+
+    out, last = [], 0
+    for tag in _TAG.finditer(marked):
+        out.append(fill_text(marked[last : tag.start()], values))
+        raw = tag.group(0)
+        out.append(_ATTR.sub(lambda m: _attribute(m, values), raw) if _TOKEN.search(raw) else raw)
+        last = tag.end()
+    out.append(fill_text(marked[last:], values))
+    return "".join(out)
+
+
+def token_pieces() -> list[str]:
+    from pipeline.mail.placeholders import TOKENS
+
+    web, unsub, name = TOKENS["web"], TOKENS["unsubscribe"], TOKENS["first_name"]
+    return [
+        *("<p>", "</p>", "Text ", "<", ">", "<a", " ", '"', "'", "<!-- ", " -->", "<br/>", "ä „x“"),
+        *(f'<a href="{web}">', f"<a href={unsub} id=x>", f"<img alt='{name}' src=\"x\">", web, unsub, name),
+        *(f'<a title="<{web}">', f"<p {name}>", f"<td style='a' data-x=\"{web}?a=1\">", f"<!--{unsub}-->"),
+    ]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.data())
+def test_fill_html_matches_filling_tag_by_tag(data: st.DataObject) -> None:
+    from pipeline.mail.placeholders import fill_html
+
+    marked = "".join(data.draw(st.lists(st.sampled_from(token_pieces()), max_size=20)))
+    values = {"unsubscribe": "*|UNSUB|*", "web": 'https://example.org/a?b=1&c="2"', "first_name": "{{ name }}"}
+    assert fill_html(marked, values) == fill_html_tag_by_tag(marked, values)

@@ -135,12 +135,19 @@ def _attribute(m: re.Match, values: Mapping[str, str]) -> str:
 
 def fill_html(marked: str, values: Mapping[str, str]) -> str:
     """HTML: an attribute holding a token is re-quoted so a tag with spaces or quotes stays one value."""
-    out, last = [], 0
+    tokens = [m.start() for m in _TOKEN.finditer(marked)]
+    out, last, n = [], 0, 0
+    # Only the few tags holding a token have their attributes walked; everything between them is
+    # filled as text in one piece (a token never spans a tag's `<` or `>`).
     for tag in _TAG.finditer(marked):
+        while n < len(tokens) and tokens[n] < tag.start():
+            n += 1
+        if n == len(tokens):
+            break
+        if tokens[n] >= tag.end():
+            continue
         out.append(fill_text(marked[last : tag.start()], values))
-        raw = tag.group(0)
-        # Most tags hold no token: their attributes would come back unchanged, so skip the walk.
-        out.append(_ATTR.sub(lambda m: _attribute(m, values), raw) if _TOKEN.search(raw) else raw)
+        out.append(_ATTR.sub(lambda m: _attribute(m, values), tag.group(0)))
         last = tag.end()
     out.append(fill_text(marked[last:], values))
     return "".join(out)
