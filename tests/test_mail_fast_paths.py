@@ -12,6 +12,7 @@ import re
 import premailer.premailer
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lxml.cssselect import CSSSelector
 from premailer import Premailer
 from premailer.merge_style import merge_styles
 
@@ -22,8 +23,8 @@ def premailer_alone(html: str, css: str) -> str:
     """A fresh Premailer with its own merge_styles, every rule, nothing cached; same options and
     serialisation as inline_css, so the bytes must be equal."""
     marked = re.sub(r"<style(?![^>]*data-premailer)", '<style data-premailer="ignore"', html, flags=re.I)
-    ours = premailer.premailer.merge_styles
-    premailer.premailer.merge_styles = merge_styles
+    ours = premailer.premailer.merge_styles, premailer.premailer._create_cssselector
+    premailer.premailer.merge_styles, premailer.premailer._create_cssselector = merge_styles, CSSSelector
     try:
         out = Premailer(
             marked, css_text=css, allow_network=False, allow_loading_external_files=False, disable_validation=True,
@@ -32,7 +33,7 @@ def premailer_alone(html: str, css: str) -> str:
             cssutils_logging_level=logging.CRITICAL, cache_css_parsing=False,
         ).transform(pretty_print=False)  # fmt: skip
     finally:
-        premailer.premailer.merge_styles = ours
+        premailer.premailer.merge_styles, premailer.premailer._create_cssselector = ours
     out = out.replace(' data-premailer="ignore"', "")
     return "<!doctype html>" + out if not out.lower().startswith("<!doctype") else out
 
@@ -57,6 +58,12 @@ ELEMENTS = [
     '<td style="background-color: #abc">verwaist</td>',
     '<a href="{{ web_url }}">Web</a>',
     "<pre>  eingerückt  </pre>",
+    '<div class="c"><div class="c"><p>verschachtelt</p></div></div>',
+    '<p class="c">selbst c<span>innen</span></p>',
+    '<div class="\tc\nnotes-block "><li>Tab</li><p>x</p><!-- danach --></div>',
+    '<div class="C"><p>groß</p></div>',
+    '<div class="notes-block"><ol><li>Note</li></ol></div>',
+    '<div class="c"><p>a</p><p>b</p><?pi x?></div>',
 ]
 RULES = [
     "body { margin: 0; }",
@@ -79,6 +86,13 @@ RULES = [
     ".c sup a { padding: 6px 5px; vertical-align: top; }",
     "b, strong { font-weight: 700 !important; }",
     "p:hover { color: pink; }",
+    ".c > p { color: olive; }",
+    ".c :first-child { color: navy; }",
+    ".c span, .C p { color: teal; }",
+    ".notes-block li { margin: 0 0 10px; }",
+    ".c p + p { margin-top: 0; }",
+    '.c a[title="a|b"] { color: red; }',
+    ".c .c p { color: maroon; }",
 ]
 
 

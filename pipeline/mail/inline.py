@@ -13,8 +13,9 @@ import importlib
 import logging
 import re
 import sys
+import threading
 import types
-from functools import cache
+from functools import cache, lru_cache
 
 _STYLE_OPEN = re.compile(r"<style(?![^>]*data-premailer)", re.I)
 _RULES: dict[tuple[str, int], tuple[list, list]] = {}  # stylesheet text → premailer's rule list
@@ -45,6 +46,52 @@ def _subject_tag(selector: str) -> str:
     last = _COMBINATOR.split(selector.strip())[-1]
     m = _LEADING_TAG.match(last)
     return m.group(0).lower() if m else ""
+
+
+_SCOPED = re.compile(r"(\.-?[_a-zA-Z][_a-zA-Z0-9-]*)\s+(?![>+~])([^|]+)")  # `.c p`, `.c blockquote p:last-child`
+_SCOPES = threading.local()  # the document being inlined in this thread and its scope elements
+
+
+class _Scoped:
+    """`.c p` as the XPath `$scope/descendant::p`, where $scope holds the `.c` elements.
+
+    cssselect makes every rule look for `.c` in the whole document again (a string test on each of
+    its elements), and that was 40 % of the inlining. Here the `.c` elements are found once per
+    document with cssselect's own `.c`, and each rule's remainder (translated by cssselect too) is
+    evaluated from them: the same elements, as XPath's union of their descendants."""
+
+    def __init__(self, scope: str, rest: str) -> None:
+        from lxml import etree
+        from lxml.cssselect import CSSSelector
+
+        self.key = scope
+        self.scope = CSSSelector(scope)
+        self.rest = etree.XPath("$scope/" + rest)
+
+    def __call__(self, page):  # type: ignore[no-untyped-def]
+        if getattr(_SCOPES, "page", None) is not page:
+            _SCOPES.page, _SCOPES.found = page, {}
+        found = _SCOPES.found.get(self.key)
+        if found is None:
+            found = _SCOPES.found[self.key] = self.scope(page)
+        return self.rest(page, scope=found) if found else []
+
+
+@lru_cache(maxsize=512)
+def _selector(selector: str):  # type: ignore[no-untyped-def]
+    """premailer's `_create_cssselector`: a `.class descendant…` selector goes through _Scoped,
+    anything else is cssselect's CSSSelector as before."""
+    from cssselect import GenericTranslator, SelectorError
+    from lxml.cssselect import CSSSelector
+
+    if m := _SCOPED.fullmatch(selector.strip()):
+        try:
+            rest = GenericTranslator().css_to_xpath(m.group(2), prefix="descendant::")
+        except SelectorError:
+            rest = "|"
+        if "|" not in rest:
+            return _Scoped(m.group(1), rest)
+    return CSSSelector(selector)
 
 
 class _Probe:
@@ -111,6 +158,7 @@ def _inliner() -> type:
     _without_validation()
 
     premailer.premailer.merge_styles = _merged  # premailer's own function, its results kept
+    premailer.premailer._create_cssselector = _selector  # the same elements, the scope found once
 
     class CachedRules(premailer.Premailer):
         """premailer turns the same stylesheet into its rule list again on every call: cssutils
