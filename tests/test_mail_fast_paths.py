@@ -16,7 +16,7 @@ from lxml.cssselect import CSSSelector
 from premailer import Premailer
 from premailer.merge_style import merge_styles
 
-from pipeline.mail.inline import _subject_tag, _tags, inline_css
+from pipeline.mail.inline import inline_css
 
 
 def premailer_alone(html: str, css: str) -> str:
@@ -105,26 +105,6 @@ def document(body: str) -> str:
 def test_inline_matches_premailer_alone_on_mixed_html_and_rules(parts: list[str], rules: list[str]) -> None:
     html, css = document("".join(parts)), "\n".join(rules)
     assert inline_css(html, css) == premailer_alone(html, css)
-
-
-def test_rules_for_absent_tags_are_skipped_but_never_for_present_or_implied_ones() -> None:
-    html = document('<div class="c"><P>Text</P><o:p>x</o:p></div>')
-    css = ".c p { color: #111; } .c h3 { color: #222; } body { margin: 0; } .c .x { color: #333; } p { top: 0 }"
-    present = _tags(html)
-    assert {"p", "o:p", "div", "body", "html", "head"} <= present
-    assert "h3" not in present
-    assert [_subject_tag(s) for s in (".c p", ".c h3", ".c sup a", ".c .backref", "li:nth-child(2)", "a[x='y']")] == [
-        "p",
-        "h3",
-        "a",
-        "",
-        "",
-        "",
-    ]
-    out = inline_css(html, css)
-    assert '<p style="top:0; color:#111">Text</p>' in out
-    assert '<body style="margin:0">' in out
-    assert out == premailer_alone(html, css)
 
 
 def test_the_same_styles_on_many_elements_give_each_its_own_attributes() -> None:

@@ -22,32 +22,6 @@ _RULES: dict[tuple[str, int], tuple[list, list]] = {}  # stylesheet text → pre
 _BASIC: dict[tuple[str, tuple[str, ...]], tuple[tuple[str, str], ...]] = {}  # style → HTML attributes
 _MERGED: dict[tuple, str] = {}  # premailer's merge_styles, by its arguments
 
-# A rule can only match elements whose tag is in the HTML. lxml's HTML parser adds these itself.
-_IMPLIED = frozenset({"html", "head", "body", "p", "tbody"})
-_TAG_NAME = re.compile(r"<([A-Za-z][^\s/>]*)")
-_PLAIN_SELECTOR = re.compile(r"[A-Za-z0-9_.#:\[\] >+~-]+")  # no quotes, functions, namespaces or `*`
-_COMBINATOR = re.compile(r"[\s>+~]+")
-_LEADING_TAG = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
-
-
-def _tags(html: str) -> frozenset[str]:
-    """Every tag name written in the HTML (and what follows a prefix: `o:p` also gives `p`), a superset
-    of the elements lxml builds from it."""
-    names = {name.lower() for name in set(_TAG_NAME.findall(html))}
-    return frozenset(names | {name.rpartition(":")[2] for name in names} | _IMPLIED)
-
-
-@cache
-def _subject_tag(selector: str) -> str:
-    """The tag name a selector's matched element must have (`.c sup a` → `a`), or "" when it needs
-    none or the selector is not plain enough to tell."""
-    if not _PLAIN_SELECTOR.fullmatch(selector):
-        return ""
-    last = _COMBINATOR.split(selector.strip())[-1]
-    m = _LEADING_TAG.match(last)
-    return m.group(0).lower() if m else ""
-
-
 _SCOPED = re.compile(r"(\.-?[_a-zA-Z][_a-zA-Z0-9-]*)\s+(?![>+~])([^|]+)")  # `.c p`, `.c blockquote p:last-child`
 _SCOPES = threading.local()  # the document being inlined in this thread and its scope elements
 
@@ -165,8 +139,6 @@ def _inliner() -> type:
         serialising each declaration was over half of the inlining time. The stylesheet is the same
         for every issue, so its rules are worked out once per process (premailer's result, unchanged)."""
 
-        present: frozenset[str] | None = None  # tag names the HTML can contain; None: any
-
         def _parse_style_rules(self, css_body, ruleset_index):  # type: ignore[no-untyped-def]
             key = (css_body or "", ruleset_index)
             if key not in _RULES:
@@ -174,9 +146,7 @@ def _inliner() -> type:
                     _RULES.clear()
                 _RULES[key] = super()._parse_style_rules(css_body, ruleset_index)
             rules, leftover = _RULES[key]
-            if self.present is None:
-                return list(rules), list(leftover)
-            return [r for r in rules if _subject_tag(r[1]) in self.present or not _subject_tag(r[1])], list(leftover)
+            return list(rules), list(leftover)
 
         def _style_to_basic_html_attributes(self, element, style_content, force=False):  # type: ignore[no-untyped-def]
             # The same few inlined styles recur on every element: their HTML attributes are worked
@@ -200,7 +170,7 @@ def inline_css(html: str, css: str) -> str:
     marked = _STYLE_OPEN.sub('<style data-premailer="ignore"', html)
     # Only the start is compared: lowercasing the whole email twice was a tenth of the inlining.
     doctype = "<!doctype html>" if marked.lstrip()[:14].lower().startswith("<!doctype html") else ""
-    inliner = _inliner()(
+    out = _inliner()(
         marked,
         css_text=css,
         allow_network=False,
@@ -213,8 +183,6 @@ def inline_css(html: str, css: str) -> str:
         preserve_handlebar_syntax=True,
         disable_basic_attributes=["height", "width"],  # no height="auto" on images
         cssutils_logging_level=logging.CRITICAL,
-    )
-    inliner.present = _tags(marked)  # rules for tags the email does not contain are skipped
-    out = inliner.transform(pretty_print=False)  # the minifier would fold the indentation away again
+    ).transform(pretty_print=False)  # the minifier would fold the indentation away again
     out = out.replace(' data-premailer="ignore"', "")
     return doctype + out if not out[:9].lower().startswith("<!doctype") else out
