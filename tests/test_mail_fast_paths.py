@@ -252,3 +252,17 @@ def test_fill_html_matches_filling_tag_by_tag(data: st.DataObject) -> None:
     marked = "".join(data.draw(st.lists(st.sampled_from(token_pieces()), max_size=20)))
     values = {"unsubscribe": "*|UNSUB|*", "web": 'https://example.org/a?b=1&c="2"', "first_name": "{{ name }}"}
     assert fill_html(marked, values) == fill_html_tag_by_tag(marked, values)
+
+
+STYLE_PIECES = [
+    *(" ", "\n", "\xa0", "\u2028", "x", "<td", ">", '"', 'style="', 'style=""', 'style="a : b ; c:d ;"'),
+    *(' style="a;b', "style=", '<p style="x ; y">', '<a title=" style="', 'xstyle="q"', "  style='a;b'"),
+]
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(st.sampled_from(STYLE_PIECES), max_size=20).map("".join))
+def test_style_attributes_are_found_as_the_regex_found_them(html: str) -> None:
+    from pipeline.mail.minify import _style_attr, _style_attrs
+
+    assert _style_attrs(html) == re.sub(r'\sstyle="[^"]*"', lambda m: _style_attr(m.group(0)), html)

@@ -18,7 +18,6 @@ _KEEP = re.compile(r"(<(pre|textarea|script)\b.*?</\2>)", re.S | re.I)
 # Plain comments go; Outlook's conditionals (`<!--[if mso]>`, `<!--[if !mso]><!-->`,
 # `<!--<![endif]-->`, `<![endif]-->`) stay.
 _COMMENT = re.compile(r"<!--(?!\[if|>|<!\[endif|\s*\[endif).*?-->", re.S)
-_STYLE_ATTR = re.compile(r'\sstyle="[^"]*"')
 _STYLE_SEMICOLON = re.compile(r"\s*;\s*")
 _BLOCK = (
     "html|head|body|meta|title|style|link|table|thead|tbody|tfoot|tr|td|th|div|p|h[1-6]|ul|ol|li|"
@@ -64,8 +63,26 @@ def minify(html: str) -> str:
         if i + 1 < len(parts):
             out.append(parts[i + 1])
     html = _STYLE.sub(_css, "".join(out))
-    html = _STYLE_ATTR.sub(lambda m: _style_attr(m.group(0)), html)
+    html = _style_attrs(html)
     return html.strip() + "\n"
+
+
+def _style_attrs(html: str) -> str:
+    """Each `\\sstyle="…"` (white space, as `str.isspace` knows it, then the attribute) through
+    _style_attr, left to right as `re.sub` would. Found with str.find: a pattern that starts with
+    `\\s` is tried at every position."""
+    out, last, at = [], 0, html.find('style="', 1)
+    while at > 0:
+        if at - 1 >= last and html[at - 1].isspace():
+            end = html.find('"', at + 7)
+            if end < 0:
+                break  # no closing quote here, nor after any later `style="`
+            out.append(html[last : at - 1])
+            out.append(_style_attr(html[at - 1 : end + 1]))
+            last = end + 1
+        at = html.find('style="', max(at + 1, last))
+    out.append(html[last:])
+    return "".join(out)
 
 
 def _white_runs(text: str) -> str:
