@@ -87,6 +87,7 @@ RULES = [
     "b, strong { font-weight: 700 !important; }",
     "p:hover { color: pink; }",
     ".c > p { color: olive; }",
+    ".c  >  li { color: lime; }",
     ".c :first-child { color: navy; }",
     ".c span, .C p { color: teal; }",
     ".notes-block li { margin: 0 0 10px; }",

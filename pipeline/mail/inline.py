@@ -22,7 +22,7 @@ _RULES: dict[tuple[str, int], tuple[list, list]] = {}  # stylesheet text → pre
 _BASIC: dict[tuple[str, tuple[str, ...]], tuple[tuple[str, str], ...]] = {}  # style → HTML attributes
 _MERGED: dict[tuple, str] = {}  # premailer's merge_styles, by its arguments
 
-_SCOPED = re.compile(r"(\.-?[_a-zA-Z][_a-zA-Z0-9-]*)\s+(?![>+~])([^|]+)")  # `.c p`, `.c blockquote p:last-child`
+_SCOPED = re.compile(r"(\.-?[_a-zA-Z][_a-zA-Z0-9-]*)\s+(?![\s>+~])([^|]+)")  # `.c p`, `.c blockquote p:last-child`
 _SCOPES = threading.local()  # the document being inlined in this thread and its scope elements
 
 
