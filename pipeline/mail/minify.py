@@ -28,7 +28,10 @@ _BLOCK_TAG = rf"</?(?:{_BLOCK})\b[^>]*>"
 # faster in `re` than ones starting with `\s` (tried at every position): the white space before a
 # block tag is found from the tag (every `<` that starts one, even inside another's attributes).
 _BLOCK_START = re.compile(rf"<(?=/?(?:{_BLOCK})\b[^>]*>)", re.I)
-_AFTER_BLOCK = re.compile(rf"({_BLOCK_TAG})\s+", re.I)
+# ... and the white space after one from each `>` followed by white space: a block tag ends there
+# when the stretch since the previous `>` holds a block tag's start.
+_GT_WHITE = re.compile(r">\s+")
+_BLOCK_OPEN = re.compile(rf"</?(?:{_BLOCK})\b", re.I)
 _STYLE = re.compile(r"(<style\b[^>]*>)(.*?)(</style>)", re.S | re.I)
 
 
@@ -58,7 +61,7 @@ def minify(html: str) -> str:
         text = parts[i]
         text = _COMMENT.sub("", text)
         text = _white_runs(text)
-        text = _AFTER_BLOCK.sub(_first_group, _before_blocks(text))
+        text = _after_blocks(_before_blocks(text))
         out.append(text)
         if i + 1 < len(parts):
             out.append(parts[i + 1])
@@ -104,5 +107,13 @@ def _before_blocks(text: str) -> str:
     return "".join(out)
 
 
-def _first_group(m: re.Match) -> str:
-    return m.group(1)
+def _after_blocks(text: str) -> str:
+    """The white space right after each block tag goes (what `(<block tag>)\\s+` → `\\1` did)."""
+    out, last = [], 0
+    for m in _GT_WHITE.finditer(text):
+        gt = m.start()
+        if _BLOCK_OPEN.search(text, text.rfind(">", 0, gt) + 1, gt):
+            out.append(text[last : gt + 1])
+            last = m.end()
+    out.append(text[last:])
+    return "".join(out)
