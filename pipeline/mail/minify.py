@@ -23,11 +23,10 @@ _BLOCK = (
     "html|head|body|meta|title|style|link|table|thead|tbody|tfoot|tr|td|th|div|p|h[1-6]|ul|ol|li|"
     "blockquote|hr|br|section|center|xml|noscript|o:[a-z]+"
 )
-_BLOCK_TAG = rf"</?(?:{_BLOCK})\b[^>]*>"
 # White space around block tags goes. Patterns that start with a fixed character are several times
 # faster in `re` than ones starting with `\s` (tried at every position): the white space before a
 # block tag is found from the tag (every `<` that starts one, even inside another's attributes).
-_BLOCK_START = re.compile(rf"<(?=/?(?:{_BLOCK})\b[^>]*>)", re.I)
+_BLOCK_START = re.compile(rf"<(?<=\s<)(?=/?(?:{_BLOCK})\b[^>]*>)", re.I)  # and white space before it
 # ... and the white space after one from each `>` followed by white space: a block tag ends there
 # when the stretch since the previous `>` holds a block tag's start.
 _GT_WHITE = re.compile(r">\s+")
@@ -98,7 +97,8 @@ def _white_runs(text: str) -> str:
 
 
 def _before_blocks(text: str) -> str:
-    """The white space (`\\s`, as `str.rstrip` knows it) right before each block tag goes."""
+    """The white space (`\\s`, as `str.rstrip` knows it) right before each block tag goes. Only a
+    `<` with white space before it is looked at further."""
     out, last = [], 0
     for m in _BLOCK_START.finditer(text):
         out.append(text[last : m.start()].rstrip())
