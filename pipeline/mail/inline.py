@@ -167,6 +167,7 @@ def _inliner() -> type:
 
 
 def inline_css(html: str, css: str) -> str:
+    _SCOPES.page = None  # scope elements are found anew for each document
     marked = _STYLE_OPEN.sub('<style data-premailer="ignore"', html)
     # Only the start is compared: lowercasing the whole email twice was a tenth of the inlining.
     doctype = "<!doctype html>" if marked.lstrip()[:14].lower().startswith("<!doctype html") else ""
