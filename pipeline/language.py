@@ -13,10 +13,19 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
+import json
+import math
+import mmap
+import operator
 import os
 import re
+import struct
+import sys
 import tempfile
-import zipfile
+import unicodedata
+from array import array
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
@@ -38,8 +47,7 @@ _ENGLISH = frozenset(
 _WORD = re.compile(r"[^\W\d_]+")
 
 
-CACHE_FORMAT = 2
-_TABLES = ("ptc", "pc", "classes", "row", "output")  # small: one .npz next to the big transition table
+CACHE_FORMAT = 3
 
 
 def cache_dir() -> Path | None:
@@ -55,52 +63,104 @@ def _cache_file(source: Path) -> Path | None:
     if folder is None:
         return None
     stat = source.stat()
-    key = f"{CACHE_FORMAT}|{source}|{stat.st_size}|{stat.st_mtime_ns}|{','.join(LANGUAGES)}"
-    return folder / f"py3langid-{hashlib.blake2b(key.encode(), digest_size=8).hexdigest()}.npz"
+    key = f"{CACHE_FORMAT}|{sys.byteorder}|{source}|{stat.st_size}|{stat.st_mtime_ns}|{','.join(LANGUAGES)}"
+    return folder / f"py3langid-{hashlib.blake2b(key.encode(), digest_size=8).hexdigest()}.model"
 
 
 def _moves_file(cached: Path) -> Path:
-    """The tokenizer's transition table (39 MB) as a plain .npy, so it can be memory-mapped."""
-    return cached.with_suffix(".nextmove.npy")
+    """The tokenizer's transition table (39 MB), raw, so it can be memory-mapped."""
+    return cached.with_suffix(".moves")
+
+
+class _Scorer:
+    """py3langid's naive Bayes classifier (`LanguageIdentifier.classify` with norm_probs=True), without
+    numpy: importing numpy was a seventh of a cold `krasse build`, and a passage needs only a few hundred
+    cells of the model. The tokenizer walk is py3langid's own loop. The scores are summed in double
+    precision where numpy sums in single, so a confidence can differ in the 6th digit; the decisions
+    (language, confidence ≥ 0.99) are the same (tested against py3langid)."""
+
+    __slots__ = ("classes", "columns", "moves", "output", "pc", "rowbase")
+
+    def __init__(self, classes: list[str], pc: list[float], columns: list, moves, rowbase, output) -> None:  # type: ignore[no-untyped-def]
+        # columns: per language, the log-probability of every feature (float32, as py3langid's float16 model)
+        self.classes, self.pc, self.columns = classes, pc, columns
+        self.moves, self.rowbase, self.output = moves, rowbase, output
+
+    def classify(self, text: str) -> tuple[str, float]:
+        """(language, confidence) as py3langid gives it."""
+        if text.isupper():
+            text = text.lower()
+        data = unicodedata.normalize("NFC", text).encode("utf8", errors="surrogatepass")
+        moves, rowbase, output = self.moves, self.rowbase, self.output
+        state, visits = 0, []
+        for letter in data:
+            state = moves[rowbase[state] + letter]
+            if (feature := output[state]) >= 0:
+                visits.append(feature)
+        if not visits:
+            return self.classes[0], 1.0 / len(self.classes)  # py3langid: uniform, first class
+        counts = Counter(visits)
+        features = list(counts)
+        weights = [math.log1p(n) for n in counts.values()]
+        scale = 1.0 / math.sqrt(len(data))  # py3langid's temperature: sqrt of the byte length
+        scores = [
+            (prior + math.fsum(map(operator.mul, weights, map(column.__getitem__, features)))) * scale
+            for prior, column in zip(self.pc, self.columns, strict=True)
+        ]
+        top = max(scores)
+        probs = [math.exp(s - top) for s in scores]
+        best = probs.index(max(probs))  # the first of equal ones, as numpy's argmax
+        return self.classes[best], probs[best] / math.fsum(probs)
 
 
 def _unpack(source: Path) -> dict:
-    """The shipped model cut to our languages: the same scores as `set_languages(LANGUAGES)`."""
+    """The shipped model cut to our languages: the same tables as `set_languages(LANGUAGES)`. The only
+    place numpy is used (py3langid packs its model with it), once per machine."""
     import numpy as np
     from py3langid.modelio import load_model
 
     ptc, pc, classes, nextmove, row, output = load_model(source)
     keep = [i for i, c in enumerate(classes) if c in LANGUAGES]
     return {
-        "ptc": np.ascontiguousarray(np.asarray(ptc)[:, keep]),
-        "pc": np.asarray(pc)[keep],
-        "classes": np.array([classes[i] for i in keep]),
-        "nextmove": np.frombuffer(nextmove, dtype=f"u{nextmove.itemsize}"),
-        "row": np.frombuffer(row, dtype=f"u{row.itemsize}"),
-        "output": np.array(output, dtype=np.int32),
+        "classes": [classes[i] for i in keep],
+        "pc": array("f", np.asarray(pc, dtype=np.float32)[keep].tobytes()),
+        "ptc": np.ascontiguousarray(np.asarray(ptc, dtype=np.float32)[:, keep].T).tobytes(),  # a column per language
+        "moves": nextmove,
+        "rowbase": array("I", [r << 8 for r in row]),
+        "output": array("i", output),
     }
 
 
-def _store(path: Path, arrays: dict) -> None:
-    """Atomic, and best effort: a read-only home only means the next run unpacks again. The table
-    goes first, so a complete .npz always has its table next to it."""
-    import numpy as np
+_PARTS = ("pc", "rowbase", "output")  # arrays stored after the header, then the float16 rows
 
-    def write(target: Path, save) -> None:  # type: ignore[no-untyped-def]
+
+def _store(path: Path, model: dict) -> None:
+    """Atomic, and best effort: a read-only home only means the next run unpacks again. The table
+    goes first, so a complete model file always has its table next to it."""
+
+    def write(target: Path, chunks: list) -> None:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
         try:
             with os.fdopen(fd, "wb") as handle:
-                save(handle)
+                handle.writelines(chunks)
             os.replace(tmp, target)
         except OSError:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
 
+    header = {
+        "classes": model["classes"],
+        "moves": [model["moves"].typecode, len(model["moves"])],
+        **{name: [model[name].typecode, len(model[name])] for name in _PARTS},
+        "ptc": len(model["ptc"]),
+    }
+    head = json.dumps(header).encode()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write(_moves_file(path), lambda handle: np.save(handle, arrays["nextmove"]))
-        write(path, lambda handle: np.savez(handle, **{name: arrays[name] for name in _TABLES}))
+        write(_moves_file(path), [model["moves"]])
+        chunks = [struct.pack("=I", len(head)), head, *(model[name] for name in _PARTS), model["ptc"]]
+        write(path, chunks)
     except OSError:
         return
     keep = {path.name, _moves_file(path).name}
@@ -113,42 +173,63 @@ def _store(path: Path, arrays: dict) -> None:
 def _load_cached(path: Path) -> dict | None:
     """The transition table is memory-mapped, not read: a passage's walk touches a few pages of
     it, and reading and checking all 39 MB was most of a cold build's model load."""
-    import numpy as np
-
     try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {name: data[name] for name in _TABLES}
-        arrays["nextmove"] = np.load(_moves_file(path), mmap_mode="r", allow_pickle=False)
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        data = memoryview(path.read_bytes())  # slices of it are not copies
+        (size,) = struct.unpack_from("=I", data)
+        header = json.loads(bytes(data[4 : 4 + size]))
+        model: dict = {"classes": header["classes"]}
+        at = 4 + size
+        for name in _PARTS:
+            typecode, count = header[name]
+            part = array(typecode)
+            end = at + count * part.itemsize
+            part.frombytes(data[at:end])
+            if len(part) != count:
+                return None
+            model[name], at = part, end
+        model["ptc"] = data[at:]
+        if len(model["ptc"]) != header["ptc"] or header["ptc"] % (4 * len(model["classes"])):
+            return None
+        typecode, count = header["moves"]
+        with open(_moves_file(path), "rb") as handle:
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        moves = memoryview(mapped).cast(typecode)
+        if len(moves) != count:
+            return None
+        model["moves"] = moves
+    except (OSError, ValueError, KeyError, TypeError, struct.error):
         return None  # missing or damaged: unpack again
-    return arrays
+    return model
+
+
+def _model_source() -> Path:
+    """py3langid's packed model, found without importing py3langid (which imports numpy)."""
+    spec = importlib.util.find_spec("py3langid")
+    if spec is not None and spec.submodule_search_locations:
+        shipped = Path(next(iter(spec.submodule_search_locations))) / "data" / "model.npz.xz"
+        if shipped.is_file():
+            return shipped
+    from py3langid.langid import MODEL_DIR, MODEL_FILE  # a py3langid that moved its model
+
+    return MODEL_DIR / MODEL_FILE
 
 
 @lru_cache(maxsize=1)
-def _identifier():
+def _identifier() -> _Scorer:
     """py3langid's model is LZMA-packed (68 MB unpacked, about 0.7 s to unpack): unpack it once, cut to our
     languages, and keep that in the user's cache, so a cold `krasse build` loads it in milliseconds."""
-    import numpy as np
-    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
-    from py3langid.modelio import _to_array
-
-    source = MODEL_DIR / MODEL_FILE
+    source = _model_source()
     cached = _cache_file(source)
-    arrays = _load_cached(cached) if cached is not None and cached.exists() else None
-    if arrays is None:
-        arrays = _unpack(source)
+    model = _load_cached(cached) if cached is not None and cached.exists() else None
+    if model is None:
+        model = _unpack(source)
         if cached is not None:
-            _store(cached, arrays)
-    moves = arrays["nextmove"]
-    return LanguageIdentifier(
-        arrays["ptc"],
-        arrays["pc"],
-        arrays["classes"].tolist(),
-        memoryview(moves) if isinstance(moves, np.memmap) else _to_array(moves),  # indexed like an array
-        arrays["output"].tolist(),
-        norm_probs=True,
-        tk_row=_to_array(arrays["row"]),
-    )
+            _store(cached, model)
+    classes = model["classes"]
+    table = memoryview(model["ptc"]).cast("f")
+    size = len(table) // len(classes)
+    columns = [table[i * size : (i + 1) * size] for i in range(len(classes))]
+    return _Scorer(classes, model["pc"].tolist(), columns, model["moves"], model["rowbase"], model["output"])
 
 
 @lru_cache(maxsize=4096)

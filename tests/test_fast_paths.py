@@ -265,6 +265,7 @@ def test_a_build_loads_pillow_and_numpy_only_for_images_and_foreign_passages(pro
     essay = modules_of_build("042-der-moment")
     assert "premailer" in essay  # the build really ran
     assert "PIL" not in essay
+    assert {"numpy", "py3langid"} & essay == set()  # the language model is read and scored without them
     assert ' lang="en"' in (project / "outbox" / "042-der-moment" / "email.html").read_text("utf-8")
     short = modules_of_build("043-kurz-und-buendig")
     assert "PIL" in short
