@@ -195,21 +195,32 @@ def _modules_after(code: str) -> set[str]:
 
 
 def test_inlining_does_not_import_requests() -> None:
-    """premailer's `requests` (remote stylesheets only) stays unloaded, yet is real when used."""
+    """premailer's `requests` and cssutils' `urllib.request` and `importlib.metadata` (remote stylesheets
+    only) stay unloaded, yet are real when used."""
     loaded = _modules_after(
         "from pipeline.mail.inline import inline_css\n"
         "out = inline_css('<html><body><div class=\"c\"><p>x</p></div></body></html>', '.c p { margin: 0; }')\n"
         "assert 'style=\"margin:0\"' in out, out\n"
     )
     assert "premailer" in loaded
-    assert "requests" not in loaded
+    assert {"requests", "urllib.request", "importlib.metadata", "http.client", "ssl"} & loaded == set()
     loaded = _modules_after(
         "from pipeline.mail.inline import inline_css\n"
         "inline_css('<p>x</p>', 'p { margin: 0; }')\n"
         "import premailer.premailer, requests\n"
         "assert premailer.premailer.requests.Session is requests.Session\n"
+        "import cssutils._fetch, urllib.request\n"
+        "assert cssutils._fetch.urllib.request.urlopen is urllib.request.urlopen\n"
+        "assert cssutils._fetch._get_version()[0].isdigit(), cssutils._fetch._get_version()\n"
     )
-    assert "requests" in loaded
+    assert {"requests", "urllib.request", "importlib.metadata"} <= loaded
+    loaded = _modules_after(  # used by cssutils before anyone imported it
+        "from pipeline.mail.inline import inline_css\n"
+        "inline_css('<p>x</p>', 'p { margin: 0; }')\n"
+        "import cssutils\n"
+        "assert cssutils.Replacer('file:///tmp/x.css')('a b.css') == '/tmp/a%20b.css'\n"
+    )
+    assert "urllib.request" in loaded
 
 
 def test_the_archive_and_the_cli_start_without_premailer() -> None:
