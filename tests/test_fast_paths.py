@@ -195,15 +195,16 @@ def _modules_after(code: str) -> set[str]:
 
 
 def test_inlining_does_not_import_requests() -> None:
-    """premailer's `requests` and cssutils' `urllib.request` and `importlib.metadata` (remote stylesheets
-    only) stay unloaded, yet are real when used."""
+    """premailer's `requests` and cssutils' `urllib.request`, `importlib.metadata`, `encutils` and
+    `email.message` (remote stylesheets only) stay unloaded, yet are real when used."""
     loaded = _modules_after(
         "from pipeline.mail.inline import inline_css\n"
         "out = inline_css('<html><body><div class=\"c\"><p>x</p></div></body></html>', '.c p { margin: 0; }')\n"
         "assert 'style=\"margin:0\"' in out, out\n"
     )
     assert "premailer" in loaded
-    assert {"requests", "urllib.request", "importlib.metadata", "http.client", "ssl"} & loaded == set()
+    fetching = {"requests", "urllib.request", "importlib.metadata", "encutils", "email.message"}
+    assert {*fetching, "http.client", "ssl"} & loaded == set()
     loaded = _modules_after(
         "from pipeline.mail.inline import inline_css\n"
         "inline_css('<p>x</p>', 'p { margin: 0; }')\n"
@@ -212,8 +213,11 @@ def test_inlining_does_not_import_requests() -> None:
         "import cssutils._fetch, urllib.request\n"
         "assert cssutils._fetch.urllib.request.urlopen is urllib.request.urlopen\n"
         "assert cssutils._fetch._get_version()[0].isdigit(), cssutils._fetch._get_version()\n"
+        "assert cssutils._fetch.encutils.getHTTPInfo.__module__ == 'encutils'\n"
+        "import email\n"
+        "assert email.message.EmailMessage.__module__ == 'email.message'\n"
     )
-    assert {"requests", "urllib.request", "importlib.metadata"} <= loaded
+    assert fetching <= loaded
     loaded = _modules_after(  # used by cssutils before anyone imported it
         "from pipeline.mail.inline import inline_css\n"
         "inline_css('<p>x</p>', 'p { margin: 0; }')\n"
