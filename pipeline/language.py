@@ -29,6 +29,8 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
+from pipeline.usercache import cache_dir
+
 LANGUAGES = ["de", "en", "fr", "es", "it", "nl", "pt", "pl", "tr"]
 CONFIDENCE = 0.99
 MIN_WORDS = 6
@@ -48,14 +50,6 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 
 CACHE_FORMAT = 3
-
-
-def cache_dir() -> Path | None:
-    """Where the unpacked model is kept between runs: `KRASSE_CACHE_DIR`, else the user's cache folder."""
-    if configured := os.environ.get("KRASSE_CACHE_DIR"):
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or (Path.home() / ".cache")
-    return Path(base) / "krasse"
 
 
 def _cache_file(source: Path) -> Path | None:

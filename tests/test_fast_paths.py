@@ -428,3 +428,40 @@ def test_toml_line_matches_the_first_version(text: str) -> None:
     for section in ("", "a", "b", "a.b", "c"):
         for key in (None, "", "a", "b", "ab", "a.b", '"a"'):
             assert toml_line(text, section, key) == toml_line_as_first_written(text, section, key)
+
+
+def _layout_env(folder: Path):  # type: ignore[no-untyped-def]
+    import jinja2
+
+    from pipeline.usercache import layout_bytecode
+
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), bytecode_cache=layout_bytecode())
+
+
+def test_compiled_layouts_are_kept_and_an_edited_layout_is_compiled_again(tmp_path, monkeypatch) -> None:
+    import jinja2
+
+    monkeypatch.setenv("KRASSE_CACHE_DIR", str(tmp_path / "cache"))
+    layouts = tmp_path / "layouts"
+    layouts.mkdir()
+    (layouts / "email.txt.j2").write_text("Ausgabe {{ number }}\n", "utf-8")
+    assert _layout_env(layouts).get_template("email.txt.j2").render(number=3) == "Ausgabe 3"
+    assert list((tmp_path / "cache" / "layouts").iterdir())
+
+    def no_compiling(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("compiled again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(jinja2.Environment, "compile", no_compiling)
+        assert _layout_env(layouts).get_template("email.txt.j2").render(number=4) == "Ausgabe 4"
+    (layouts / "email.txt.j2").write_text("Nummer {{ number }}\n", "utf-8")
+    assert _layout_env(layouts).get_template("email.txt.j2").render(number=5) == "Nummer 5"
+
+
+def test_layouts_render_without_a_writable_cache(tmp_path, monkeypatch) -> None:
+    (tmp_path / "file").write_text("x")
+    monkeypatch.setenv("KRASSE_CACHE_DIR", str(tmp_path / "file" / "cache"))  # below a file: cannot be created
+    layouts = tmp_path / "layouts"
+    layouts.mkdir()
+    (layouts / "a.j2").write_text("{{ 1 + 1 }}", "utf-8")
+    assert _layout_env(layouts).get_template("a.j2").render() == "2"

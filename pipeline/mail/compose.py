@@ -23,6 +23,7 @@ from pipeline.mail.placeholders import NEUTRAL, PlaceholderLost
 from pipeline.mail.steps import email_steps, run_steps
 from pipeline.model import Issue, german_date
 from pipeline.render import Rendered
+from pipeline.usercache import layout_bytecode
 
 UNSUBSCRIBE = NEUTRAL["unsubscribe"]  # outbox/ keeps it; export maps it to each service's tag
 # outbox/ and the preview: the web-version link is the archive page, the other placeholders stay neutral.
@@ -36,6 +37,7 @@ def _environment(layouts: Path, mtimes: tuple) -> jinja2.Environment:
         autoescape=jinja2.select_autoescape(["html", "mjml", "mjml.j2", "html.j2"], default=False),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        bytecode_cache=layout_bytecode(),
     )
 
 
