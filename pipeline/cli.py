@@ -14,17 +14,16 @@ from pathlib import Path
 from urllib.parse import quote
 
 import click
-from rich.console import Console
-from rich.markup import escape
 
 from pipeline.build import build_one, load_issues, prepare
 from pipeline.config import Config, load_config
+from pipeline.console import Console, escape
 from pipeline.errors import Finding, PipelineError, absolute, has_errors
 from pipeline.newissue import create_issue
 from pipeline.summary import Summary, archive_report, build_report, export_report, grouped
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+console = Console()
+err_console = Console(stderr=True)
 
 
 def print_findings(findings: list[Finding], stream: Console | None = None) -> None:
@@ -506,7 +505,7 @@ def archive(ctx: click.Context, out: str | None, base_url: str | None, drafts: b
         except Invalid as exc:
             raise click.BadParameter(str(exc), param_hint="--base-url") from None
         config = Config(config.root, {**config.values, "newsletter.base_url": url}, config.warnings)
-    with Progress(console=console, transient=True, disable=quiet or not text or not console.is_terminal) as bar:
+    with Progress(console=console.rich, transient=True, disable=quiet or not text or not console.is_terminal) as bar:
         task = bar.add_task("Ausgaben", total=None)
 
         def advance(done: int, total: int) -> None:

@@ -465,3 +465,51 @@ def test_layouts_render_without_a_writable_cache(tmp_path, monkeypatch) -> None:
     layouts.mkdir()
     (layouts / "a.j2").write_text("{{ 1 + 1 }}", "utf-8")
     assert _layout_env(layouts).get_template("a.j2").render() == "2"
+
+
+PLAIN_LINES = [
+    "041-plattform-daemmerung: 44,149 bytes (44% of clip budget), 0 warnings, 385 ms → outbox/041-plattform-daemmerung",
+    "1 built, 0 errors, 0 warnings in 0.4 s",
+    "Nutzer*innen lesen „Krasse Links“ <Moment> & mehr – " + "sehr lang " * 30,
+    "zwei\nZeilen", "", "   eingerückt und mit Leerzeichen am Ende   ", "一二三 emoji 🙂 a:b", "Pfad C:\\temp",
+]  # fmt: skip
+RICH_LINES = ["[red]rot[/red]", "a :smile: b", "Tab\there", "Wagen\rrücklauf", "Glocke\x07", "x\\[y]", "ESC\x1b[31m"]
+
+
+@pytest.mark.parametrize("terminal", [False, True])
+def test_plain_lines_are_printed_as_rich_prints_them(terminal: bool, monkeypatch) -> None:
+    """The CLI writes plain lines itself (rich is not even imported for a clean build): they come out
+    exactly as rich's Console(highlight=False, soft_wrap=True) prints them, on a terminal or not."""
+    import io
+
+    from rich.console import Console as RichConsole
+
+    from pipeline import console as cli_console
+
+    for line in PLAIN_LINES + RICH_LINES:
+        expected = io.StringIO()
+        RichConsole(file=expected, force_terminal=terminal, highlight=False, soft_wrap=True).print(line)
+        ours = io.StringIO()
+        monkeypatch.setattr("sys.stdout", ours)
+        out = cli_console.Console()
+        out.rich = RichConsole(file=ours, force_terminal=terminal, highlight=False, soft_wrap=True)
+        out.print(line)
+        monkeypatch.undo()
+        assert ours.getvalue() == expected.getvalue(), line
+    assert not any(cli_console._NEEDS_RICH.search(line) for line in PLAIN_LINES)
+    assert all(cli_console._NEEDS_RICH.search(line) for line in RICH_LINES)
+
+
+def test_a_clean_build_does_not_import_rich(project: Path) -> None:
+    import subprocess
+    import sys
+
+    code = "import atexit, sys\natexit.register(lambda: print('MODULES', ' '.join(sys.modules)))\n"
+    code += "from pipeline.cli import main\nsys.argv = ['krasse', 'build', sys.argv[1]]\nmain()\n"
+    out = subprocess.run(
+        [sys.executable, "-c", code, "issues/041-plattform-daemmerung.md"], capture_output=True, text=True, cwd=project
+    )
+    assert out.returncode == 0, out.stderr
+    printed, modules = out.stdout.split("MODULES", 1)
+    assert "1 built, 0 errors, 0 warnings" in printed
+    assert "rich" not in modules.split()
