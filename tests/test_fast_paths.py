@@ -513,3 +513,33 @@ def test_a_clean_build_does_not_import_rich(project: Path) -> None:
     printed, modules = out.stdout.split("MODULES", 1)
     assert "1 built, 0 errors, 0 warnings" in printed
     assert "rich" not in modules.split()
+
+
+@pytest.mark.parametrize("locale", ["de", "de-AT", "de-CH", "en", "fr"])
+def test_dates_are_babels_day_by_day(locale: str, tmp_path, monkeypatch) -> None:
+    """german_date writes Babel's "d. MMMM y" from month names kept in the user cache; the first
+    call asks Babel, later ones (and later runs) read the cache, a damaged cache asks Babel again."""
+    import datetime as dt
+
+    from babel.dates import format_date
+
+    from pipeline import model
+
+    monkeypatch.setenv("KRASSE_CACHE_DIR", str(tmp_path))
+    days = [dt.date(2023, 12, 25) + dt.timedelta(days=n) for n in range(400)]
+    days += [dt.date(5, 3, 1), dt.date(9999, 12, 31)]
+    expected = [format_date(d, "d. MMMM y", locale=locale.replace("-", "_")) for d in days]
+    for damage in ('{"key": "another Babel", "value": ["x"]}', "{not json", None):
+        model._month_names.cache_clear()
+        assert [model.german_date(d, locale) for d in days] == expected
+        (cached,) = tmp_path.glob("months-*.json")
+        if damage is not None:
+            cached.write_text(damage, "utf-8")
+
+    def no_babel(locale: str) -> list[str]:
+        raise AssertionError("asked Babel again")
+
+    model._month_names.cache_clear()
+    monkeypatch.setattr(model, "_babel_month_names", no_babel)
+    assert [model.german_date(d, locale) for d in days] == expected
+    model._month_names.cache_clear()
