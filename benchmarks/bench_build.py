@@ -104,15 +104,17 @@ def cold_build_s(runs: int) -> tuple[list[float], list[float]]:
 
     One untimed run first, as on any machine after the first `krasse build`: it writes the project's
     bytecode (PYTHONDONTWRITEBYTECODE is dropped for the child; with it, every run compiles the
-    project's modules again) and unpacks the language model into the cache. CPU time (user + system
-    of the child) is quoted too: it is steadier than wall time on a shared machine."""
+    project's modules again) and fills the user cache (language model, compiled layouts, month
+    names), here a cache folder of its own, which other krasse versions on the machine cannot
+    empty between the runs. CPU time (user + system of the child) is quoted too: it is steadier
+    than wall time on a shared machine."""
     wall, cpu = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for name in ("newsletter.toml", "layouts", "issues"):
             src = ROOT / name
             (shutil.copytree if src.is_dir() else shutil.copy)(src, Path(tmp) / name)
         issue = sorted((Path(tmp) / "issues").glob("*.md"))[0]
-        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        env = dict(os.environ, PYTHONPATH=str(ROOT), KRASSE_CACHE_DIR=str(Path(tmp) / "cache"))
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         command = [sys.executable, "-m", "pipeline", "build", str(issue)]
         subprocess.run(command, cwd=tmp, env=env, capture_output=True, check=True)

@@ -53,12 +53,19 @@ CACHE_FORMAT = 3
 
 
 def _cache_file(source: Path) -> Path | None:
+    """Named for the model's content (its size, first and last 64 KB), not its path: every virtualenv
+    with the same py3langid shares one unpacked copy instead of replacing the others' on every run."""
     folder = cache_dir()
     if folder is None:
         return None
-    stat = source.stat()
-    key = f"{CACHE_FORMAT}|{sys.byteorder}|{source}|{stat.st_size}|{stat.st_mtime_ns}|{','.join(LANGUAGES)}"
-    return folder / f"py3langid-{hashlib.blake2b(key.encode(), digest_size=8).hexdigest()}.model"
+    key = hashlib.blake2b(f"{CACHE_FORMAT}|{sys.byteorder}|{','.join(LANGUAGES)}".encode(), digest_size=8)
+    with source.open("rb") as handle:
+        key.update(handle.read(1 << 16))
+        size = handle.seek(0, os.SEEK_END)
+        handle.seek(max(0, size - (1 << 16)))
+        key.update(handle.read())
+    key.update(str(size).encode())
+    return folder / f"py3langid-{key.hexdigest()}.model"
 
 
 def _moves_file(cached: Path) -> Path:

@@ -189,3 +189,24 @@ def test_cache_of_another_model_version_is_removed(tmp_path, monkeypatch) -> Non
     assert not any(path.exists() for path in stale)
     assert (tmp_path / "other.txt").exists()
     assert len(list(tmp_path.glob("py3langid-*"))) == 2
+
+
+def test_virtualenvs_with_the_same_model_share_one_cache(tmp_path, monkeypatch) -> None:
+    """The cache is named for the model's content, not its path or file time: a second copy of the same
+    py3langid model (another virtualenv) finds the first one's cache; a different model does not."""
+    import os
+
+    from pipeline import language
+
+    monkeypatch.setenv("KRASSE_CACHE_DIR", str(tmp_path / "cache"))
+    shipped = language._model_source()
+    copy = tmp_path / "venv2" / "model.npz.xz"
+    copy.parent.mkdir()
+    copy.write_bytes(shipped.read_bytes())
+    os.utime(copy, ns=(1, 1))
+    assert language._cache_file(copy) == language._cache_file(shipped)
+    other = tmp_path / "other.npz.xz"
+    data = bytearray(shipped.read_bytes())
+    data[len(data) // 2] ^= 1
+    other.write_bytes(bytes(data[:-1]))
+    assert language._cache_file(other) != language._cache_file(shipped)
