@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import os
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
 from pipeline.errors import Finding
-from pipeline.usercache import remembered
+from pipeline.usercache import installed, remembered
 
 
 def german_date(day: dt.date, locale: str = "de") -> str:
@@ -23,16 +21,8 @@ def _month_names(locale: str) -> list[str]:
     """Babel's month names, kept in the user cache: importing Babel and loading its locale data was
     25 ms of every cold build, for twelve words that change only with Babel (tested against
     `format_date` day by day)."""
-    return remembered(f"months-{locale}", _babel_stamp(), lambda: _babel_month_names(locale))
-
-
-def _babel_stamp() -> str:
-    """Which Babel is installed, without importing it: its package and locale data as installed."""
-    spec = importlib.util.find_spec("babel")
-    if spec is None or spec.origin is None:
-        return ""
-    stamps = [os.stat(path) for path in (spec.origin, Path(spec.origin).parent / "locale-data")]
-    return f"{spec.origin}|" + "|".join(f"{s.st_size}:{s.st_mtime_ns}" for s in stamps)
+    key = installed("babel")  # the package folder's time changes with its locale data
+    return remembered(f"months-{locale}", key, lambda: _babel_month_names(locale))
 
 
 def _babel_month_names(locale: str) -> list[str]:

@@ -1,17 +1,19 @@
 """Where krasse keeps what it works out once per machine rather than on every run: the unpacked
-language model, the compiled layouts and the month names. Everything there can be deleted at any time; it is made
-again on the next run, and a folder that cannot be written only means that work is done every run."""
+language model, the compiled layouts, the month names and the stylesheet's inlining rules.
+Everything there can be deleted at any time; it is made again on the next run, and a folder that
+cannot be written only means that work is done every run."""
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import tempfile
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -50,28 +52,58 @@ def layout_bytecode():  # type: ignore[no-untyped-def]
     return None if folder is None else _layout_cache(folder / "layouts")
 
 
+def recall(name: str, key: str) -> Any:
+    """The value kept under `name` if it was kept for this `key`, else None (also for a damaged file)."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        stored = json.loads((folder / f"{name}.json").read_text("utf-8"))
+        if stored["key"] == key:
+            return stored["value"]
+    return None
+
+
+def keep(name: str, key: str, value: Any) -> None:
+    """Keep a JSON-able `value` under `name` for `key` (atomic; best effort)."""
+    folder = cache_dir()
+    if folder is None:
+        return
+    with contextlib.suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump({"key": key, "value": value}, handle, ensure_ascii=False)
+            os.replace(tmp, folder / f"{name}.json")
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+
 def remembered(name: str, key: str, compute: Callable[[], T]) -> T:
     """`compute()`'s JSON-able result, kept in the cache folder under `name` while `key` stays the same
     (the key says what the value was worked out from). Best effort: without a usable folder, or with a
     damaged file, it is worked out again."""
-    folder = cache_dir()
-    path = None if folder is None else folder / f"{name}.json"
-    if path is not None:
-        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
-            stored = json.loads(path.read_text("utf-8"))
-            if stored["key"] == key:
-                return stored["value"]
-    value = compute()
-    if path is not None:
-        with contextlib.suppress(OSError):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump({"key": key, "value": value}, handle, ensure_ascii=False)
-                os.replace(tmp, path)
-            except OSError:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+    value = recall(name, key)
+    if value is None:
+        value = compute()
+        keep(name, key, value)
     return value
+
+
+def installed(*packages: str) -> str:
+    """Which versions of `packages` are installed, without importing them: where each one is, and the
+    size and time of its `__init__.py` and of the files next to it (what an upgrade rewrites)."""
+    parts = []
+    for name in packages:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            parts.append(f"{name}:-")
+            continue
+        folder = os.path.dirname(spec.origin)
+        with contextlib.suppress(OSError):
+            stamps = [os.stat(spec.origin), os.stat(folder)]
+            parts.append(f"{spec.origin}|" + "|".join(f"{s.st_size}:{s.st_mtime_ns}" for s in stamps))
+    return "||".join(parts)

@@ -543,3 +543,48 @@ def test_dates_are_babels_day_by_day(locale: str, tmp_path, monkeypatch) -> None
     monkeypatch.setattr(model, "_babel_month_names", no_babel)
     assert [model.german_date(d, locale) for d in days] == expected
     model._month_names.cache_clear()
+
+
+def test_inlining_rules_come_from_the_user_cache_on_a_first_build(tmp_path) -> None:
+    """A fresh process inlines with the rules an earlier one worked out (cssutils does not parse the
+    stylesheet again) and gets the same bytes; a damaged or foreign entry is parsed again; a sheet
+    with @media leftovers is never kept."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    css = ".c p { margin: 0 0 16px } .c a[href] { color: #c2185b } a:hover { color: red } p { color: #111 }"
+    media = css + " @media (max-width: 600px) { .c p { margin: 0 } }"
+    code = (
+        "import sys\n"
+        "from pipeline.mail import inline\n"
+        "if sys.argv[2] == 'no-parsing':\n"
+        "    def refuse(*a):\n"
+        "        raise AssertionError('parsed again')\n"
+        "    inline._inliner().__mro__[1]._parse_style_rules = refuse\n"
+        'html = \'<html><body><div class="c"><p>Text <a href="x">Link</a></p></div></body></html>\'\n'
+        "print(inline.inline_css(html, sys.argv[1]))\n"
+    )
+    env = dict(os.environ, KRASSE_CACHE_DIR=str(tmp_path))
+
+    def inlined(sheet: str, mode: str = "") -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-c", code, sheet, mode], capture_output=True, text=True, env=env, cwd=ROOT
+        )
+
+    first = inlined(css)
+    assert first.returncode == 0, first.stderr
+    assert 'style="color:#111; margin:0 0 16px"' in first.stdout
+    (kept,) = tmp_path.glob("premailer-rules-*.json")
+    again = inlined(css, "no-parsing")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == first.stdout
+    kept.write_text("{damaged", "utf-8")
+    assert inlined(css).stdout == first.stdout
+    assert json.loads(kept.read_text("utf-8"))["value"]  # written anew
+    kept.unlink()
+    with_media = inlined(media)
+    assert with_media.returncode == 0, with_media.stderr
+    assert not list(tmp_path.glob("premailer-rules-*.json"))
+    assert inlined(media, "no-parsing").returncode != 0  # parsed on every first use

@@ -9,6 +9,7 @@ premailer is imported on first use: with cssutils and `requests` it was half of 
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import logging
 import re
@@ -16,6 +17,8 @@ import sys
 import threading
 import types
 from functools import cache, lru_cache
+
+from pipeline.usercache import installed, keep, recall
 
 _STYLE_OPEN = re.compile(r"<style(?![^>]*data-premailer)", re.I)
 _RULES: dict[tuple[str, int], tuple[list, list]] = {}  # stylesheet text → premailer's rule list
@@ -155,7 +158,7 @@ def _inliner() -> type:
             if key not in _RULES:
                 if len(_RULES) > 32:  # a layout edited many times during `watch`: forget old sheets
                     _RULES.clear()
-                _RULES[key] = super()._parse_style_rules(css_body, ruleset_index)
+                _RULES[key] = _stored_rules(*key) or _store_rules(*key, super()._parse_style_rules(*key))
             rules, leftover = _RULES[key]
             return list(rules), list(leftover)
 
@@ -175,6 +178,31 @@ def _inliner() -> type:
                 element.attrib[name] = value
 
     return CachedRules
+
+
+def _rules_key(css: str, index: int) -> tuple[str, str]:
+    digest = hashlib.blake2b(css.encode(), digest_size=16).hexdigest()
+    return f"premailer-rules-{index}", f"{installed('premailer', 'cssutils')}|{digest}"
+
+
+def _stored_rules(css: str, index: int) -> tuple[list, list] | None:
+    """The rules of a first build come from the user cache: cssutils parsing the stylesheet was a
+    tenth of a cold `krasse build`. Kept per stylesheet text and premailer and cssutils version."""
+    stored = recall(*_rules_key(css, index))
+    if stored is None:
+        return None
+    rules, leftover = stored
+    return [(tuple(specificity), selector, bulk) for specificity, selector, bulk in rules], [
+        tuple(pair) for pair in leftover
+    ]
+
+
+def _store_rules(css: str, index: int, parsed: tuple[list, list]) -> tuple[list, list]:
+    """Only plain rules are kept (selector and declarations as text): a sheet whose leftovers hold
+    cssutils objects (@media) is parsed on every first use."""
+    if all(isinstance(item, tuple) and all(isinstance(x, str) for x in item) for item in parsed[1]):
+        keep(*_rules_key(css, index), list(parsed))
+    return parsed
 
 
 def inline_css(html: str, css: str) -> str:
