@@ -157,6 +157,7 @@ def _store(path: Path, model: dict) -> None:
         "ptc": len(model["ptc"]),
     }
     head = json.dumps(header).encode()
+    head += b" " * (-(4 + len(head)) % 8)  # the arrays after it start aligned
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write(_moves_file(path), [model["moves"]])
@@ -171,33 +172,35 @@ def _store(path: Path, model: dict) -> None:
                 old.unlink()
 
 
+def _mapped(path: Path) -> memoryview:
+    with open(path, "rb") as handle:
+        return memoryview(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ))
+
+
 def _load_cached(path: Path) -> dict | None:
-    """The transition table is memory-mapped, not read: a passage's walk touches a few pages of
-    it, and reading and checking all 39 MB was most of a cold build's model load."""
+    """Both files are memory-mapped, not read: a passage's walk touches a few pages of the 39 MB
+    transition table and a few hundred of the 100,000 features' rows, and reading them was most of
+    a cold build's model load."""
     try:
-        data = memoryview(path.read_bytes())  # slices of it are not copies
+        data = _mapped(path)
         (size,) = struct.unpack_from("=I", data)
         header = json.loads(bytes(data[4 : 4 + size]))
         model: dict = {"classes": header["classes"]}
         at = 4 + size
         for name in _PARTS:
             typecode, count = header[name]
-            part = array(typecode)
-            end = at + count * part.itemsize
-            part.frombytes(data[at:end])
+            model[name] = part = array(typecode)  # small, and an array indexes fastest
+            part.frombytes(data[at : at + count * part.itemsize])
             if len(part) != count:
                 return None
-            model[name], at = part, end
+            at += count * part.itemsize
         model["ptc"] = data[at:]
         if len(model["ptc"]) != header["ptc"] or header["ptc"] % (4 * len(model["classes"])):
             return None
         typecode, count = header["moves"]
-        with open(_moves_file(path), "rb") as handle:
-            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        moves = memoryview(mapped).cast(typecode)
-        if len(moves) != count:
+        model["moves"] = _mapped(_moves_file(path)).cast(typecode)
+        if len(model["moves"]) != count:
             return None
-        model["moves"] = moves
     except (OSError, ValueError, KeyError, TypeError, struct.error):
         return None  # missing or damaged: unpack again
     return model
