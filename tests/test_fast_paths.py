@@ -588,24 +588,3 @@ def test_inlining_rules_come_from_the_user_cache_on_a_first_build(tmp_path) -> N
     assert with_media.returncode == 0, with_media.stderr
     assert not list(tmp_path.glob("premailer-rules-*.json"))
     assert inlined(media, "no-parsing").returncode != 0  # parsed on every first use
-
-
-@pytest.mark.parametrize("start", ["python -m", "krasse"])
-def test_the_command_runs_with_a_higher_collection_threshold(start: str, tmp_path) -> None:
-    """Both ways in (`python -m pipeline` and the `krasse` script, as pyproject.toml declares it)
-    set the collector's threshold before the libraries are imported."""
-    import subprocess
-    import sys
-    import tomllib
-
-    entry = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["scripts"]["krasse"]
-    module, function = entry.split(":")
-    probe = "import atexit, gc, sys\natexit.register(lambda: print('THRESHOLD', gc.get_threshold()))\n"
-    if start == "krasse":
-        probe += f"sys.argv = ['krasse', '--help']\nimport {module}\n{module}.{function}()\n"
-    else:
-        probe += "import runpy\nsys.argv = ['pipeline', '--help']\nrunpy.run_module('pipeline', run_name='__main__')\n"
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path)
-    assert out.returncode == 0, out.stderr
-    assert "Usage: krasse" in out.stdout or "Usage: pipeline" in out.stdout
-    assert "THRESHOLD (20000, 10, 10)" in out.stdout
