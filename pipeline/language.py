@@ -1,9 +1,10 @@
 """Which passages are not in the newsletter's language, so they can carry `lang` (WCAG 3.1.2):
 a screen reader then reads an English quote with English pronunciation.
 
-py3langid does the detecting: a well-kept fork of langid.py that ships its model, is deterministic
-and needs only numpy (lingua is more accurate on very short text but weighs 96 MB and loads
-slower). Two guards keep German text from ever being mislabelled: a passage goes to the model only
+py3langid does the detecting: a well-kept fork of langid.py that ships its model and is
+deterministic (lingua is more accurate on very short text but weighs 96 MB and loads slower). Its
+model is unpacked once into the user cache and scored here without numpy, with py3langid's
+decisions. Two guards keep German text from ever being mislabelled: a passage goes to the model only
 when it has more English than German function words, and only a confident answer (≥ 0.99) on a
 passage of at least six words counts. The model loads on first use, so issues without foreign
 passages never pay for it.
@@ -132,7 +133,7 @@ def _unpack(source: Path) -> dict:
     }
 
 
-_PARTS = ("pc", "rowbase", "output")  # arrays stored after the header, then the float16 rows
+_PARTS = ("pc", "rowbase", "output")  # arrays stored after the header, then a float32 column per language
 
 
 def _store(path: Path, model: dict) -> None:
