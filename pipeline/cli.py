@@ -590,4 +590,35 @@ def clean(ctx: click.Context, dry_run: bool) -> None:
 
 
 def main() -> None:
-    cli(prog_name="krasse")
+    """The `krasse` command. A finished command leaves the process without Python's teardown, which
+    deletes every module and object one by one: with some 600 modules loaded that was 80 ms, an
+    eighth of a cold `krasse build`. Everything a normal exit does that anyone could notice still
+    happens: no other thread is running (else the normal exit waits for it), the exit handlers run
+    (atexit, logging, weakref finalizers, multiprocessing), the standard streams are flushed, and the
+    exit status is the same. Objects' `__del__` at exit is skipped, as Python itself does not promise it."""
+    try:
+        cli(prog_name="krasse")
+    except SystemExit as exc:
+        _exit_now(exc)
+        raise
+
+
+def _exit_now(exc: SystemExit) -> None:
+    """os._exit with the status `exc` asks for, when nothing is lost by it; else return (normal exit)."""
+    import atexit
+    import os
+    import threading
+
+    status = 0 if exc.code is None else exc.code
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)  # CPython's own, as at a normal exit
+    if not isinstance(status, int) or run_exit_handlers is None:
+        return
+    if any(not t.daemon and t is not threading.main_thread() for t in threading.enumerate()):
+        return  # a normal exit waits for them
+    run_exit_handlers()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):
+        return  # a closed, broken or missing stream: Python's exit reports it
+    os._exit(status)

@@ -258,10 +258,14 @@ def test_export_help_still_lists_the_services() -> None:
 
 def test_a_build_loads_pillow_and_numpy_only_for_images_and_foreign_passages(project: Path) -> None:
     """042 has English quotes but no image, 043 an image but no foreign passage: each cold build
-    imports only what its issue needs, and what it imports is really used."""
+    imports only what its issue needs, and what it imports is really used. The language model is
+    unpacked first, as after any machine's first build (unpacking it uses numpy)."""
     import subprocess
     import sys
 
+    from pipeline import language
+
+    language._identifier.__wrapped__()  # into the session's cache folder, which the builds below use
     after_build = (
         "import atexit, sys\n"
         "atexit.register(lambda: print('MODULES', ' '.join(sys.modules)))\n"
@@ -588,3 +592,40 @@ def test_inlining_rules_come_from_the_user_cache_on_a_first_build(tmp_path) -> N
     assert with_media.returncode == 0, with_media.stderr
     assert not list(tmp_path.glob("premailer-rules-*.json"))
     assert inlined(media, "no-parsing").returncode != 0  # parsed on every first use
+
+
+def _krasse(project: Path, prelude: str, *args: str):  # type: ignore[no-untyped-def]
+    """`krasse ARGS` in a fresh process through the real entry point, after `prelude`."""
+    import subprocess
+    import sys
+
+    code = f"import sys\n{prelude}\nsys.argv = ['krasse', *sys.argv[1:]]\nfrom pipeline.cli import main\nmain()\n"
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=project)
+
+
+def test_a_finished_command_exits_like_python_would(project: Path) -> None:
+    """The quick exit keeps the exit status (0 built, 1 errors, 2 usage), runs the exit handlers
+    after the command's own output, and flushes both streams."""
+    handler = "import atexit\natexit.register(lambda: print('HANDLER RAN', flush=True))"
+    built = _krasse(project, handler, "build", "issues/041-plattform-daemmerung.md")
+    assert built.returncode == 0, built.stderr
+    assert built.stdout.index("1 built") < built.stdout.index("HANDLER RAN")
+    (project / "issues" / "099-kaputt.md").write_text("---\ntitle: [unclosed\n---\nText\n", "utf-8")
+    broken = _krasse(project, handler, "build", "issues/099-kaputt.md")
+    assert broken.returncode == 1
+    assert "099-kaputt.md" in broken.stderr and "HANDLER RAN" in broken.stdout
+    wrong = _krasse(project, "", "build", "--no-such-option")
+    assert wrong.returncode == 2 and "No such option" in wrong.stderr
+
+
+def test_a_command_waits_for_a_running_thread_as_python_does(project: Path) -> None:
+    """With another (non-daemon) thread still running, the command takes Python's normal exit, which
+    waits for it: nothing it does is cut off."""
+    marker = project / "thread-finished"
+    prelude = (
+        "import threading, time, pathlib\n"
+        f"threading.Thread(target=lambda: (time.sleep(1.0), pathlib.Path({str(marker)!r}).write_text('ok'))).start()"
+    )
+    done = _krasse(project, prelude, "build", "issues/041-plattform-daemmerung.md")
+    assert done.returncode == 0, done.stderr
+    assert marker.read_text() == "ok"
