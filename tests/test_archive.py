@@ -14,6 +14,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from conftest import krasse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.archive import build_archive
 from pipeline.archive.search import Postings, SearchDoc, fold, index_words, search_index_js
@@ -272,6 +274,38 @@ def test_postings_updated_in_place_equal_postings_built_afresh():
     updated = Postings().update(before).update(after)
     assert updated.words == Postings().update(after).words
     assert updated.words["zeta"] == [12] and 7 not in updated.words["gamma"] and updated.words["omega"] == [99]
+
+
+_WORDS = st.lists(st.sampled_from(["alpha", "beta", "gamma", "delta", "ökonomie", "</script>", "x1", "zeta"]))
+_DOCS = st.dictionaries(st.integers(1, 40), st.tuples(st.sampled_from("abc"), _WORDS), max_size=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(before=_DOCS, after=_DOCS)
+def test_postings_patched_with_the_old_words_equal_postings_built_afresh(before: dict, after: dict):
+    """A few changed issues patch the packed text word by word: the same bytes as a fresh index."""
+
+    def docs(spec: dict) -> dict[int, tuple[str, str]]:
+        return {n: (version + " ".join(words), index_words(" ".join(words))) for n, (version, words) in spec.items()}
+
+    old, new = docs(before), docs(after)
+    stored = json.loads(json.dumps(Postings().update(old).to_json()))
+    fresh = Postings().update(new)
+    patched = Postings.from_json(stored).update(new, previous=lambda n: old[n][1])
+    assert patched.pack() == fresh.pack() and patched.to_json() == fresh.to_json()
+    # Words that do not match their digest (a hand-edited text.js) are not used: still the same index.
+    wrong = Postings.from_json(stored).update(new, previous=lambda n: old[n][1] + " tampered")
+    assert wrong.pack() == fresh.pack() and "tampered" not in wrong.pack()
+
+
+def test_one_issue_edit_after_a_hand_edited_text_js_still_indexes_right(site: Path, project: Path, tmp_path: Path):
+    (site / "42" / "text.js").write_text('window.krasseText&&window.krasseText(42,"nur noch das hier");\n')
+    moment = project / "issues" / "042-der-moment.md"
+    moment.write_text(moment.read_text().replace("kocht euch einen Tee", "kocht euch einen Kräutertee"))
+    assert build(project).ok
+    assert build(project, out=tmp_path / "fresh").ok
+    assert (site / "search-index.js").read_bytes() == (tmp_path / "fresh" / "search-index.js").read_bytes()
+    assert _issues_with(_search_index(site), "kraeutertee") == {42}
 
 
 def test_incremental_builds_end_where_a_fresh_build_does(site: Path, project: Path, tmp_path: Path):

@@ -18,7 +18,8 @@ from typing import Any
 from pipeline.config import Config
 
 NAME = ".krasse-archive.json"
-FORMAT = 3  # 2: the search postings' words as one JSON text (search.Postings); 3: as differences
+FORMAT = 4  # 2: the search postings' words as one JSON text (search.Postings); 3: as differences;
+# 4: with a digest of each issue's words
 PACKAGE = Path(__file__).resolve().parent.parent
 # The code that shapes archive pages: a change here must rebuild them.
 CODE = ("archive/*.py", "markdown.py", "text.py", "images.py", "model.py", "load.py", "render.py", "mail/compose.py")

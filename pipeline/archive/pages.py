@@ -15,7 +15,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from pipeline.archive.feed import absolute_anchors
-from pipeline.archive.search import index_words, text_js
+from pipeline.archive.search import search_words, text_js
 from pipeline.config import Config
 from pipeline.errors import Finding, PipelineError, display_path
 from pipeline.images import url_for
@@ -148,7 +148,7 @@ def render_issue(issue: Issue, site: Site, prev: Neighbour | None, next_: Neighb
     summary = Summary(
         teaser=first_sentences(intro, TEASER_LENGTH) if intro else "",
         description=description,
-        words=index_words(" ".join([meta.title, *meta.tags, *texts, notes_text])),
+        words=search_words(meta.title, meta.tags, [*texts, notes_text]),
         images=sorted({i.rel for i in images if i.safe}),
         feed=feed_html,
     )

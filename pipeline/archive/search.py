@@ -12,15 +12,16 @@ ships it in `<number>/text.js`, loaded only for shown results.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import unicodedata
 from bisect import bisect_left, insort
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import accumulate
-from operator import sub
+from itertools import accumulate, compress
+from operator import not_, sub
 
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _WORD = re.compile(r"[^\W_]+")
@@ -34,7 +35,7 @@ def fold(text: str) -> str:
 
 @lru_cache(maxsize=65536)
 def _folded_words(token: str) -> tuple[str, ...]:
-    return tuple(_WORD.findall(fold(token)))
+    return tuple(w for w in _WORD.findall(fold(token)) if len(w) > 1)
 
 
 def index_words(text: str) -> str:
@@ -42,11 +43,17 @@ def index_words(text: str) -> str:
 
     Folding is per distinct whitespace-separated token, cached across issues: the same result
     as folding the whole text (folding never adds or removes whitespace), many times faster.
+    The loops run in C (set union, map, compress): this is part of every page's cost.
     """
-    found = {w for token in set(text.split()) for w in _folded_words(token)}
-    words = sorted(w for w in found if len(w) > 1)
-    kept = [w for w, after in zip(words, [*words[1:], ""], strict=True) if not after.startswith(w)]
-    return " ".join(kept)
+    words = sorted(set().union(*map(_folded_words, set(text.split()))))
+    # A word is dropped when the next one in sorted order starts with it; the last is always kept.
+    kept = list(compress(words, map(not_, map(str.startswith, words[1:], words))))
+    return " ".join([*kept, *words[-1:]])
+
+
+def words_digest(words: str) -> str:
+    """Short hash of an issue's indexed words: proves words recovered from its text.js."""
+    return hashlib.blake2b(words.encode(), digest_size=8).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -71,10 +78,13 @@ class Postings:
     # a second time). Read on first use: a no-op rebuild never needs them, and parsing one string
     # is far faster than all those numbers (the manifest is read in a quarter of the time).
     packed: str = field(default="", repr=False)
+    digests: dict[int, str] = field(default_factory=dict)  # number → words_digest of its indexed words
 
     @classmethod
     def from_json(cls, data: dict) -> Postings:
-        return cls({int(n): v for n, v in data.get("versions", {}).items()}, packed=data.get("words", ""))
+        versions = {int(n): v for n, v in data.get("versions", {}).items()}
+        digests = {int(n): d for n, d in data.get("digests", {}).items()}
+        return cls(versions, packed=data.get("words", ""), digests=digests)
 
     def unpack(self) -> Postings:
         if self.packed:
@@ -90,16 +100,76 @@ class Postings:
         return self.packed
 
     def to_json(self) -> dict:
-        return {"versions": {str(n): v for n, v in sorted(self.versions.items())}, "words": self.pack()}
+        return {
+            "versions": {str(n): v for n, v in sorted(self.versions.items())},
+            "digests": {str(n): d for n, d in sorted(self.digests.items())},
+            "words": self.pack(),
+        }
 
-    def update(self, docs: dict[int, tuple[str, str]]) -> Postings:
+    def update(
+        self, docs: dict[int, tuple[str, str]], previous: Callable[[int], str | None] | None = None
+    ) -> Postings:
         """Match `docs` (number → (version, words from index_words)); touches only what changed.
 
         Only the words of issues whose version moved are read, so the others may pass "".
+        `previous(number)` may give the words an issue had when it was indexed (checked against
+        its digest): with them a few changed issues patch the packed text, word by word, instead
+        of unpacking and packing every number of every word.
         """
-        self.unpack()
         stale = {n for n, v in self.versions.items() if n not in docs or docs[n][0] != v}
         fresh = [n for n, (v, _) in sorted(docs.items()) if self.versions.get(n) != v]
+        old = self._previous(stale, fresh, previous)
+        if old is not None:
+            self._patch(old, {n: docs[n][1] for n in fresh})
+        else:
+            self._rebuild(stale, {n: docs[n][1] for n in fresh})
+        fresh_digests = {n: words_digest(docs[n][1]) for n in fresh}
+        digests = {n: fresh_digests.get(n, self.digests.get(n)) for n in docs}
+        self.digests = {n: d for n, d in digests.items() if d is not None}
+        self.versions = {n: v for n, (v, _) in docs.items()}
+        return self
+
+    def _previous(
+        self, stale: set[int], fresh: list[int], previous: Callable[[int], str | None] | None
+    ) -> dict[int, str] | None:
+        """The old words of every stale issue, when all are known and few issues changed."""
+        if previous is None or not self.packed or "\\" in self.packed or len(stale | set(fresh)) > PATCH_MAX:
+            return None
+        old = {}
+        for n in stale:
+            words = previous(n)
+            if words is None or words_digest(words) != self.digests.get(n):
+                return None
+            old[n] = words
+        return old
+
+    def _patch(self, old: dict[int, str], new: dict[int, str]) -> None:
+        """Change only the words whose numbers change; every other word keeps its packed text."""
+        remove: dict[str, set[int]] = {}
+        add: dict[str, set[int]] = {}
+        for n in old.keys() | new.keys():
+            before, after = set(old.get(n, "").split()), set(new.get(n, "").split())
+            for word in before - after:
+                remove.setdefault(word, set()).add(n)
+            for word in after - before:
+                add.setdefault(word, set()).add(n)
+        segments = dict(_SEGMENT.findall(self.packed))
+        added = False
+        for word in remove.keys() | add.keys():
+            known = segments.get(word)
+            numbers = set(accumulate(map(int, known.split(",")))) if known else set()
+            numbers = (numbers - remove.get(word, set())) | add.get(word, set())
+            if numbers:
+                added = added or known is None
+                segments[word] = ",".join(map(str, _differences(sorted(numbers))))
+            else:
+                segments.pop(word, None)
+        items = sorted(segments.items()) if added else segments.items()
+        self.packed = "{" + ",".join(f"{_key(w)}:[{steps}]" for w, steps in items) + "}"
+        self.words = {}
+
+    def _rebuild(self, stale: set[int], new: dict[int, str]) -> None:
+        self.unpack()
         for numbers in self.words.values() if stale else ():
             if len(stale) > 8:
                 numbers[:] = [n for n in numbers if n not in stale]
@@ -108,16 +178,21 @@ class Postings:
                 i = bisect_left(numbers, n)
                 if i < len(numbers) and numbers[i] == n:
                     del numbers[i]
-        for n in fresh:
-            for word in docs[n][1].split():
+        for n, words in new.items():  # ascending numbers
+            for word in words.split():
                 numbers = self.words.setdefault(word, [])
                 if not numbers or numbers[-1] < n:
                     numbers.append(n)  # the usual case: numbers arrive in ascending order
                 else:
                     insort(numbers, n)
         self.words = {w: ns for w, ns in sorted(self.words.items()) if ns}
-        self.versions = {n: v for n, (v, _) in docs.items()}
-        return self
+
+
+PATCH_MAX = 16  # more changed issues than this: unpacking everything once is as quick
+# One word of the packed text: `"word":[41,1,1]`. Index words hold no quote or backslash, so
+# without a backslash in the text (checked) every key is its plain word between quotes.
+_SEGMENT = re.compile(r'"([^"]*)":\[([^\]]*)\]')
+_key = json.encoder.encode_basestring  # json.dumps(word, ensure_ascii=False), as `pack` writes keys
 
 
 def _differences(numbers: list[int]) -> list[int]:
@@ -142,7 +217,24 @@ def search_index_js(docs: Iterable[SearchDoc], postings: Postings) -> str:
     return f'window.KRASSE_SEARCH={head[:-1]},"words":{words}}};\n'
 
 
+def search_words(title: str, tags: Sequence[str], parts: Sequence[str]) -> str:
+    """What one issue contributes to the index: its title, tags and text (see index_words)."""
+    return index_words(" ".join([title, *tags, *parts]))
+
+
 def text_js(number: int, parts: Sequence[str]) -> str:
     """One issue's plain text for result snippets: `krasseText(41, "…")`."""
     text = " ".join(p for p in parts if p)
     return f"window.krasseText&&window.krasseText({number},{_js_literal(text)});\n"
+
+
+def read_text_js(script: str, number: int) -> str | None:
+    """The text a `text_js` script carries; None when the script is not one `text_js` wrote."""
+    head = f"window.krasseText&&window.krasseText({number},"
+    if not (script.startswith(head) and script.endswith(");\n")):
+        return None
+    try:
+        text = json.loads(script[len(head) : -3])
+    except ValueError:
+        return None
+    return text if isinstance(text, str) else None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
@@ -20,7 +21,7 @@ from markupsafe import Markup
 from pipeline.archive import manifest as mf
 from pipeline.archive.feed import FeedEntry, atom_feed, last_changes, sitemap_xml
 from pipeline.archive.pages import IssuePage, Neighbour, Site, render_issue_safely, render_page
-from pipeline.archive.search import Postings, SearchDoc, search_index_js
+from pipeline.archive.search import Postings, SearchDoc, read_text_js, search_index_js, search_words
 from pipeline.archive.sources import Entry, Progress, Workers, duplicates, scan
 from pipeline.config import Config
 from pipeline.errors import WARNING, Finding, PipelineError, display_path, has_errors
@@ -241,7 +242,8 @@ def _aggregates(
         context = site.context("") | {"years": years, "count": len(published), "url": f"{site.base_url}/"}
         out["index.html"] = render_page(site.layouts, "archive-index.html.j2", context)
     if plan.wanted("search-index.js", every):
-        plan.postings.update({e.number: (e.source, e.summary.words if e.summary else "") for e in published})
+        docs = {e.number: (e.source, e.summary.words if e.summary else "") for e in published}
+        plan.postings.update(docs, previous=_indexed_words(plan))
         plan.search_changed = True
         docs = (SearchDoc(e.number, e.title, e.date_de) for e in newest)
         out["search-index.js"] = search_index_js(docs, plan.postings)
@@ -276,6 +278,26 @@ def _aggregates(
         css = Markup(render_page(site.layouts, "archive.css.j2", {"brand": site.brand}))
         context = site.context(f"{site.base_url}/") | {"inline_css": css, "url": f"{site.base_url}/404.html"}
         out["404.html"] = render_page(site.layouts, "archive-404.html.j2", context)
+
+
+def _indexed_words(plan: Plan) -> Callable[[int], str | None]:
+    """The words an issue had when the last build indexed it, read back from its text.js and the
+    cached title and tags (search.Postings checks them against their digest before use)."""
+    versions = plan.postings.versions
+    cached = {d["number"]: d for d in plan.old.issues.values() if versions.get(d.get("number")) == d.get("source")}
+
+    def words(number: int) -> str | None:
+        data = cached.get(number)
+        try:
+            script = (plan.target / str(number) / "text.js").read_text("utf-8")
+        except (OSError, ValueError):
+            return None
+        text = read_text_js(script, number)
+        if data is None or text is None:
+            return None
+        return search_words(data["title"], data["tags"], [text])
+
+    return words
 
 
 def _write(plan: Plan, new: mf.Manifest, root: Path, issues_dir: Path, result: ArchiveResult) -> None:
