@@ -106,9 +106,7 @@ class Postings:
             "words": self.pack(),
         }
 
-    def update(
-        self, docs: dict[int, tuple[str, str]], previous: Callable[[int], str | None] | None = None
-    ) -> Postings:
+    def update(self, docs: dict[int, tuple[str, str]], previous: Callable[[int], str | None] | None = None) -> Postings:
         """Match `docs` (number → (version, words from index_words)); touches only what changed.
 
         Only the words of issues whose version moved are read, so the others may pass "".
