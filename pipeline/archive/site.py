@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
@@ -20,13 +21,15 @@ from markupsafe import Markup
 
 from pipeline.archive import manifest as mf
 from pipeline.archive.feed import FeedEntry, atom_feed, last_changes, sitemap_xml
-from pipeline.archive.pages import IssuePage, Neighbour, Site, render_issue_safely, render_page
+from pipeline.archive.pages import IssuePage, Neighbour, Site, Summary, render_issue_safely, render_page
 from pipeline.archive.search import Postings, SearchDoc, read_text_js, search_index_js, search_words
-from pipeline.archive.sources import Entry, Progress, Workers, duplicates, scan
+from pipeline.archive.sources import PARALLEL_MIN, Entry, Progress, Workers, duplicates, scan
 from pipeline.config import Config
 from pipeline.errors import WARNING, Finding, PipelineError, display_path, has_errors
 from pipeline.images import inspect, read_image
 from pipeline.output import remove_stale_temp, write_atomic
+
+WRITERS = min(os.cpu_count() or 1, 4)  # threads writing the pages of a full build
 
 # Names at the site root that an image path must not take.
 RESERVED = {"index.html", "404.html", "feed.xml", "sitemap.xml", "search-index.js", "search.js", "archive.css", mf.NAME}
@@ -159,8 +162,13 @@ def _unchanged(plan: Plan, site_key: str, entries: list[Entry], images: dict[str
     )
 
 
-def _render_job(job: tuple) -> IssuePage | list[Finding]:
-    return render_issue_safely(*job)
+def _render_job(job: tuple) -> tuple[bytes, bytes, Summary] | list[Finding]:
+    """In the worker: the pages leave as UTF-8, which crosses the pipe and reaches the disk as it is
+    (as text it was encoded for the pipe, decoded, and encoded again to be written)."""
+    page = render_issue_safely(*job)
+    if isinstance(page, IssuePage):
+        return page.html.encode(), page.text_js.encode(), page.summary
+    return page
 
 
 def _issue_pages(
@@ -191,9 +199,9 @@ def _issue_pages(
         if isinstance(page, list):
             findings += page
             continue
-        entry.summary = page.summary
-        plan.contents[f"{entry.number}/index.html"] = page.html
-        plan.contents[f"{entry.number}/text.js"] = page.text_js
+        html, text, entry.summary = page
+        plan.contents[f"{entry.number}/index.html"] = html
+        plan.contents[f"{entry.number}/text.js"] = text
     return len(jobs), findings
 
 
@@ -247,7 +255,8 @@ def _aggregates(
         plan.search_changed = True
         docs = (SearchDoc(e.number, e.title, e.date_de) for e in newest)
         out["search-index.js"] = search_index_js(docs, plan.postings)
-    if plan.wanted("sitemap.xml", every):
+    # The sitemap holds only numbers and dates: an edited text need not rebuild it.
+    if plan.wanted("sitemap.xml", mf.digest(site_key, [(e.number, e.date.isoformat()) for e in published])):
         urls = [(f"{site.base_url}/", newest[0].date if newest else None)]
         out["sitemap.xml"] = sitemap_xml(urls + [(site.issue_url(e.number), e.date) for e in newest])
     in_feed = [e for e in newest if e.number in window]
@@ -310,9 +319,17 @@ def _write(plan: Plan, new: mf.Manifest, root: Path, issues_dir: Path, result: A
     gone = sorted(set(plan.old.images) - set(new.images))
     if plan.contents or stale or copies or gone:
         (target / mf.NAME).unlink(missing_ok=True)
-    for path, content in sorted(plan.contents.items()):
-        if write_atomic(target / path, content, root=target):
-            result.written.append(target / path)
+    contents = sorted(plan.contents.items())
+
+    def write(item: tuple[str, str | bytes]) -> bool:
+        return write_atomic(target / item[0], item[1], root=target)
+
+    # Thousands of pages: the kernel's part of writing them (most of it) runs on every core.
+    threads = WRITERS if len(contents) >= PARALLEL_MIN else 1
+    with ThreadPoolExecutor(threads) as pool:
+        for (path, _), wrote in zip(contents, pool.map(write, contents), strict=True):
+            if wrote:
+                result.written.append(target / path)
     for rel in copies:
         data = read_image(root, issues_dir, rel)
         if data is None:
