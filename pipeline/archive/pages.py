@@ -111,6 +111,7 @@ class IssuePage:
     html: str
     text_js: str
     summary: Summary
+    date_de: str = ""  # the issue date as shown (babel): made here once, the index needs it too
 
 
 def render_page(env_dir: Path, name: str, context: dict) -> str:
@@ -127,9 +128,10 @@ def render_issue(issue: Issue, site: Site, prev: Neighbour | None, next_: Neighb
     description = rendered.preheader
     first_image = next((i.rel for i in images if i.safe), "")
     url = site.issue_url(issue.number)
+    date_de = site.date_de(issue.meta.date)
     context = site.context("../") | {
         "issue": issue.meta,
-        "date_de": site.date_de(issue.meta.date),
+        "date_de": date_de,
         "url": url,
         "description": description,
         "og_image": url_for(first_image, site.base_url) if first_image else "",
@@ -152,7 +154,7 @@ def render_issue(issue: Issue, site: Site, prev: Neighbour | None, next_: Neighb
         images=sorted({i.rel for i in images if i.safe}),
         feed=feed_html,
     )
-    return IssuePage(html=html, text_js=text_js(issue.number, [*texts, notes_text]), summary=summary)
+    return IssuePage(html=html, text_js=text_js(issue.number, [*texts, notes_text]), summary=summary, date_de=date_de)
 
 
 def render_issue_safely(

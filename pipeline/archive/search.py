@@ -17,6 +17,7 @@ import json
 import re
 import unicodedata
 from bisect import bisect_left, insort
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -176,6 +177,13 @@ class Postings:
                 i = bisect_left(numbers, n)
                 if i < len(numbers) and numbers[i] == n:
                     del numbers[i]
+        if not self.words:  # a fresh index (a full build): numbers only ever go on the end
+            lists: defaultdict[str, list[int]] = defaultdict(list)
+            for n, words in new.items():  # ascending numbers
+                for word in words.split():
+                    lists[word].append(n)
+            self.words = dict(sorted(lists.items()))
+            return
         for n, words in new.items():  # ascending numbers
             for word in words.split():
                 numbers = self.words.setdefault(word, [])

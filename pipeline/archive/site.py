@@ -162,12 +162,12 @@ def _unchanged(plan: Plan, site_key: str, entries: list[Entry], images: dict[str
     )
 
 
-def _render_job(job: tuple) -> tuple[bytes, bytes, Summary] | list[Finding]:
+def _render_job(job: tuple) -> tuple[bytes, bytes, Summary, str] | list[Finding]:
     """In the worker: the pages leave as UTF-8, which crosses the pipe and reaches the disk as it is
     (as text it was encoded for the pipe, decoded, and encoded again to be written)."""
     page = render_issue_safely(*job)
     if isinstance(page, IssuePage):
-        return page.html.encode(), page.text_js.encode(), page.summary
+        return page.html.encode(), page.text_js.encode(), page.summary, page.date_de
     return page
 
 
@@ -199,7 +199,7 @@ def _issue_pages(
         if isinstance(page, list):
             findings += page
             continue
-        html, text, entry.summary = page
+        html, text, entry.summary, entry.date_de = page
         plan.contents[f"{entry.number}/index.html"] = html
         plan.contents[f"{entry.number}/text.js"] = text
     return len(jobs), findings
