@@ -298,6 +298,28 @@ def test_postings_patched_with_the_old_words_equal_postings_built_afresh(before:
     assert wrong.pack() == fresh.pack() and "tampered" not in wrong.pack()
 
 
+_SPACES = [*"ab ä\t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u3000", *map(chr, range(0x2000, 0x2030))]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_SPACES)))
+def test_plain_collapses_white_space_like_the_regex_it_replaced(text: str):
+    """text.plain joins str.split() (the same white space as re's \\s, checked over every code point)."""
+    from markdown_it.token import Token
+
+    from pipeline.text import plain
+
+    run = [Token("inline", "", 0, children=[Token("text", "", 0, content=text)])]
+    assert plain(run) == re.sub(r"\s+", " ", text).strip()
+
+
+def test_str_split_and_the_regex_agree_on_white_space():
+    import sys
+
+    space = re.compile(r"\s")
+    assert all(bool(space.match(c)) == c.isspace() for c in map(chr, range(sys.maxunicode + 1)))
+
+
 def test_one_issue_edit_after_a_hand_edited_text_js_still_indexes_right(site: Path, project: Path, tmp_path: Path):
     (site / "42" / "text.js").write_text('window.krasseText&&window.krasseText(42,"nur noch das hier");\n')
     moment = project / "issues" / "042-der-moment.md"
