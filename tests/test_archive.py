@@ -298,6 +298,33 @@ def test_postings_patched_with_the_old_words_equal_postings_built_afresh(before:
     assert wrong.pack() == fresh.pack() and "tampered" not in wrong.pack()
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Kein Bild, nur ein [Link](https://example.org/a) und Text.",
+        "Ein Bild im Bild im Bild: ![a ![b ![c](images/tief.png) b](https://example.org/b.png) a](https://example.org/a.png)",
+        "Fern: ![Fern](https://example.org/x.png)\n\n---\n\nNah[^1]\n\n[^1]: ![Nah](images/nah.png)",
+    ],
+)
+def test_feed_html_reuses_the_page_html_only_without_local_images(project: Path, body: str):
+    """The feed wants absolute image URLs: the page's HTML stands in only where no image is local."""
+    from pipeline.archive.feed import absolute_anchors
+    from pipeline.archive.pages import Site, render_issue
+    from pipeline.load import parse_issue
+    from pipeline.render import render
+
+    path = project / "issues" / "050-bilder.md"
+    text = f"---\nnumber: 50\ntitle: Bilder\ndate: 2026-11-02\n---\n\n{body}\n"
+    issue, _ = parse_issue(text, path)
+    site = Site.from_config(load_config(project))
+    page = render_issue(issue, site, None, None, feed=True)
+    absolute = render(issue, "..", site.preheader_length, site.language).fragments(site.base_url)
+    joined = "\n<hr>\n".join(absolute.items) + ("\n<hr>\n" + absolute.notes_html() if absolute.notes else "")
+    assert page.summary.feed == absolute_anchors(joined, site.issue_url(50))
+    if "nah.png" in body:  # the footnote's image: the feed must point at the site, not at "../"
+        assert f'src="{BASE}/images/nah.png"' in page.summary.feed and 'src="../' in page.html
+
+
 _SPACES = [*"ab ä\t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u3000", *map(chr, range(0x2000, 0x2030))]
 
 

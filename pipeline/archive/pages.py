@@ -9,16 +9,18 @@ alternative: profiling showed that to be a third of the time, and the archive ne
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from markdown_it.token import Token
 from markupsafe import Markup
 
 from pipeline.archive.feed import absolute_anchors
 from pipeline.archive.search import search_words, text_js
 from pipeline.config import Config
 from pipeline.errors import Finding, PipelineError, display_path
-from pipeline.images import url_for
+from pipeline.images import is_local, url_for
 from pipeline.mail.compose import environment, render_layout
 from pipeline.model import Issue, german_date
 from pipeline.render import render
@@ -143,7 +145,9 @@ def render_issue(issue: Issue, site: Site, prev: Neighbour | None, next_: Neighb
     html = render_page(site.layouts, "archive-issue.html.j2", context)
     feed_html = ""
     if feed:
-        absolute = rendered.fragments(site.base_url)
+        runs = [*rendered.doc.items, rendered.doc.notes]
+        # Only local images get other URLs: without one the page's HTML is the feed's too.
+        absolute = rendered.fragments(site.base_url) if any(map(_local_image_in, runs)) else fragments
         body = "\n<hr>\n".join(absolute.items) + ("\n<hr>\n" + absolute.notes_html() if absolute.notes else "")
         feed_html = absolute_anchors(body, url)
     meta = issue.meta
@@ -155,6 +159,16 @@ def render_issue(issue: Issue, site: Site, prev: Neighbour | None, next_: Neighb
         feed=feed_html,
     )
     return IssuePage(html=html, text_js=text_js(issue.number, [*texts, notes_text]), summary=summary, date_de=date_de)
+
+
+def _local_image_in(tokens: Sequence[Token]) -> bool:
+    """Any image at any depth (as render_html rewrites them) whose source is a local file."""
+    for token in tokens:
+        if token.type == "image" and is_local(token.meta.get("src", str(token.attrGet("src") or ""))):
+            return True
+        if token.children and _local_image_in(token.children):
+            return True
+    return False
 
 
 def render_issue_safely(
