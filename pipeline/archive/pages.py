@@ -11,8 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
+import jinja2
 from markdown_it.token import Token
 from markupsafe import Markup
 
@@ -42,6 +44,9 @@ class Site:
     imprint: str
     preheader_length: int
     layouts: Path
+    # The build's site hash (it covers the archive layouts' content): with it, a page asks for the
+    # Jinja environment once per build and process, not once per page (a stat of every layout).
+    key: str = ""
 
     @classmethod
     def from_config(cls, config: Config) -> Site:
@@ -116,8 +121,13 @@ class IssuePage:
     date_de: str = ""  # the issue date as shown (babel): made here once, the index needs it too
 
 
-def render_page(env_dir: Path, name: str, context: dict) -> str:
-    return render_layout(environment(env_dir), name, context)
+def render_page(env_dir: Path, name: str, context: dict, key: str = "") -> str:
+    return render_layout(_environment(env_dir, key) if key else environment(env_dir), name, context)
+
+
+@lru_cache(maxsize=4)
+def _environment(env_dir: Path, key: str) -> jinja2.Environment:
+    return environment(env_dir)
 
 
 def render_issue(issue: Issue, site: Site, prev: Neighbour | None, next_: Neighbour | None, feed: bool) -> IssuePage:
@@ -142,7 +152,7 @@ def render_issue(issue: Issue, site: Site, prev: Neighbour | None, next_: Neighb
         "prev": prev,
         "next": next_,
     }
-    html = render_page(site.layouts, "archive-issue.html.j2", context)
+    html = render_page(site.layouts, "archive-issue.html.j2", context, site.key)
     feed_html = ""
     if feed:
         runs = [*rendered.doc.items, rendered.doc.notes]

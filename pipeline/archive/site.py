@@ -13,7 +13,7 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import groupby
 from pathlib import Path
 
@@ -112,7 +112,7 @@ def build_archive(
 def _build(config: Config, result: ArchiveResult, drafts: bool, progress: Progress | None, workers: Workers) -> None:
     old = mf.load(result.out)
     site_key = mf.site_hash(config)
-    site = Site.from_config(config)
+    site = replace(Site.from_config(config), key=site_key)
     entries, found = scan(config.issues_dir, old.issues if old.site == site_key else {}, workers)
     published = sorted((e for e in entries if drafts or not e.draft), key=lambda e: e.number)
     result.findings += found + duplicates(published)
@@ -248,7 +248,7 @@ def _aggregates(
     if plan.wanted("index.html", every):
         years = [(year, list(group)) for year, group in groupby(newest, key=lambda e: e.date.year)]
         context = site.context("") | {"years": years, "count": len(published), "url": f"{site.base_url}/"}
-        out["index.html"] = render_page(site.layouts, "archive-index.html.j2", context)
+        out["index.html"] = render_page(site.layouts, "archive-index.html.j2", context, site.key)
     if plan.wanted("search-index.js", every):
         docs = {e.number: (e.source, e.summary.words if e.summary else "") for e in published}
         plan.postings.update(docs, previous=_indexed_words(plan))
@@ -275,7 +275,7 @@ def _aggregates(
             author=site.name, entries=entries,
         )  # fmt: skip
     if plan.wanted("archive.css", site_key):
-        out["archive.css"] = render_page(site.layouts, "archive.css.j2", {"brand": site.brand})
+        out["archive.css"] = render_page(site.layouts, "archive.css.j2", {"brand": site.brand}, site.key)
     if plan.wanted("search.js", site_key):
         try:
             out["search.js"] = (config.layouts_dir / "archive-search.js").read_bytes()
@@ -284,9 +284,9 @@ def _aggregates(
                 Finding("layouts/archive-search.js", 0, "layout-missing", "layout file not found")
             ) from None
     if plan.wanted("404.html", site_key):
-        css = Markup(render_page(site.layouts, "archive.css.j2", {"brand": site.brand}))
+        css = Markup(render_page(site.layouts, "archive.css.j2", {"brand": site.brand}, site.key))
         context = site.context(f"{site.base_url}/") | {"inline_css": css, "url": f"{site.base_url}/404.html"}
-        out["404.html"] = render_page(site.layouts, "archive-404.html.j2", context)
+        out["404.html"] = render_page(site.layouts, "archive-404.html.j2", context, site.key)
 
 
 def _indexed_words(plan: Plan) -> Callable[[int], str | None]:
