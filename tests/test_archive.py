@@ -325,6 +325,29 @@ def test_feed_html_reuses_the_page_html_only_without_local_images(project: Path,
         assert f'src="{BASE}/images/nah.png"' in page.summary.feed and 'src="../' in page.html
 
 
+_JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSONISH)
+def test_manifest_dumps_writes_what_json_dumps_writes(value):
+    """orjson writes the manifest and the packed words: the same text as the json module, always."""
+    from pipeline.archive.manifest import dumps
+
+    assert dumps(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def test_manifest_dumps_falls_back_to_json_for_what_orjson_refuses():
+    from pipeline.archive.manifest import dumps
+
+    for value in [{"name\udcff.md": 1}, {1: "a"}, [2**64], "\u2028\x7f\x00"]:
+        assert dumps(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 _SPACES = [*"ab ä\t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u3000", *map(chr, range(0x2000, 0x2030))]
 
 

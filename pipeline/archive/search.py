@@ -24,6 +24,10 @@ from functools import lru_cache
 from itertools import accumulate, compress
 from operator import not_, sub
 
+import orjson
+
+from pipeline.archive.manifest import dumps
+
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _WORD = re.compile(r"[^\W_]+")
 
@@ -89,7 +93,7 @@ class Postings:
 
     def unpack(self) -> Postings:
         if self.packed:
-            self.words = {w: list(accumulate(steps)) for w, steps in json.loads(self.packed).items()}
+            self.words = {w: list(accumulate(steps)) for w, steps in orjson.loads(self.packed).items()}
             self.packed = ""
         return self
 
@@ -97,7 +101,7 @@ class Postings:
         """The words as JSON text, numbers as differences; made once per build, kept until `update`."""
         if not self.packed:
             steps = {w: _differences(ns) for w, ns in self.words.items()}
-            self.packed = json.dumps(steps, ensure_ascii=False, separators=(",", ":"))
+            self.packed = dumps(steps)
         return self.packed
 
     def to_json(self) -> dict:
