@@ -102,6 +102,17 @@ def parse_file(job: tuple[Path, bytes]) -> tuple[Issue | None, list[Finding]]:
     return parse_issue(text, path)
 
 
+def read_and_parse(path: Path) -> tuple[Issue | None, list[Finding], str]:
+    """A worker's part of a scan: read, hash and parse one file. In the parent, reading and
+    hashing a thousand files (27 MB) was a third of a second on one core while the other waited."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Finding(display_path(path), 0, "file-read", f"cannot read: {exc.strerror}")], ""
+    issue, found = parse_file((path, raw))
+    return issue, found, digest(raw)
+
+
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
@@ -174,7 +185,7 @@ def scan(issues_dir: Path, cache: dict[str, dict], workers: Workers) -> tuple[li
     """
     entries: list[Entry] = []
     findings: list[Finding] = []
-    fresh: list[tuple[Path, bytes]] = []
+    fresh: list[Path] = []  # read, hashed and parsed by the workers
     for path in issue_paths(issues_dir):
         data = cache.get(path.name)
         try:
@@ -186,19 +197,22 @@ def scan(issues_dir: Path, cache: dict[str, dict], workers: Workers) -> tuple[li
             if stat.st_size > MAX_BYTES:  # refused without reading it
                 findings.append(too_big(display_path(path), stat.st_size))
                 continue
+            if not data:  # nothing to compare with: straight to a worker
+                fresh.append(path)
+                continue
             raw = path.read_bytes()
         except OSError as exc:
             findings.append(Finding(display_path(path), 0, "file-read", f"cannot read: {exc.strerror}"))
             continue
-        if data and data.get("source") == digest(raw):
+        if data.get("source") == digest(raw):
             entries.append(Entry.from_cache(path.name, path, dict(data, stat=seen, refreshed=True)))
         else:
-            fresh.append((path, raw))
-    for (path, raw), (issue, found) in zip(fresh, workers.map(parse_file, fresh), strict=True):
+            fresh.append(path)
+    for path, (issue, found, source) in zip(fresh, workers.map(read_and_parse, fresh), strict=True):
         findings.extend(found)
         if issue is not None:
             stat = path.stat()
-            entries.append(Entry.from_issue(issue, digest(raw), [stat.st_size, stat.st_mtime_ns]))
+            entries.append(Entry.from_issue(issue, source, [stat.st_size, stat.st_mtime_ns]))
     return entries, findings
 
 
