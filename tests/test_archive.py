@@ -522,6 +522,15 @@ def test_a_layout_error_names_the_layout_and_leaves_the_site_intact(site: Path, 
     assert changed(before, snapshot(site)) == set()
 
 
+def test_unreadable_and_non_utf8_issues_are_named_and_nothing_is_written(project: Path):
+    (project / "issues" / "045-latin.md").write_bytes("---\nnumber: 45\ntitle: Gr\xfc\xdfe\n---\n".encode("latin-1"))
+    (project / "issues" / "046-verlinkt.md").symlink_to(project / "gibt-es-nicht.md")
+    result = build(project)
+    rules = {(Path(f.file).name, f.rule) for f in result.findings if f.is_error}
+    assert rules == {("045-latin.md", "file-encoding"), ("046-verlinkt.md", "file-read")}
+    assert not site_of(project).exists()
+
+
 def test_duplicate_numbers_are_reported_with_file_and_line(project: Path):
     text = (project / "issues" / "043-kurz-und-buendig.md").read_text()
     (project / "issues" / "099-doppelt.md").write_text(text)
