@@ -148,7 +148,9 @@ class Workers:
         self.count = min(os.cpu_count() or 1, 8)
         self.pool: ProcessPoolExecutor | None = None
 
-    def map(self, fn: Callable, items: list, progress: Progress | None = None) -> list:
+    def map(self, fn: Callable, items: list, progress: Progress | None = None, chunk: int = 16) -> list:
+        """`fn` over `items` in order; `chunk` items per trip to a worker at most (small for slow items:
+        the last chunk to finish decides when the pass ends)."""
         if len(items) >= PARALLEL_MIN and self.count > 1 and "fork" in multiprocessing.get_all_start_methods():
             if self.pool is None:
                 self.pool = ProcessPoolExecutor(
@@ -157,9 +159,7 @@ class Workers:
                     initializer=_die_with_parent,
                     initargs=(os.getpid(),),
                 )
-            # Small chunks: the last one to finish decides when the pass ends (a chunk of 16 pages
-            # left one core idle for a third of a second at the end of a full build).
-            iterator = self.pool.map(fn, items, chunksize=max(1, min(4, len(items) // (self.count * 8))))
+            iterator = self.pool.map(fn, items, chunksize=max(1, min(chunk, len(items) // (self.count * 8))))
         else:
             iterator = map(fn, items)
         results = []
