@@ -85,10 +85,10 @@ def escape_unknown_tags(html: str) -> str:
     return _TAG.sub(lambda m: m.group(0) if m.group(2).lower() in KNOWN_ELEMENTS else "&lt;" + m.group(0)[1:], html)
 
 
-def sanitize(html: str) -> str:
-    """Drop scripts, event handlers and unsafe URLs; keep every word of text."""
-    return nh3.clean(
-        html,
+@lru_cache(maxsize=1)
+def _cleaner() -> nh3.Cleaner:
+    # Built once: `nh3.clean` converts the allow-lists on every call, half its time on a fragment.
+    return nh3.Cleaner(
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
@@ -96,6 +96,11 @@ def sanitize(html: str) -> str:
         strip_comments=True,
         filter_style_properties=ALLOWED_STYLE,
     )
+
+
+def sanitize(html: str) -> str:
+    """Drop scripts, event handlers and unsafe URLs; keep every word of text."""
+    return _cleaner().clean(html)
 
 
 def _html_block_known(state, start_line: int, end_line: int, silent: bool) -> bool:
