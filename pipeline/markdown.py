@@ -167,8 +167,178 @@ def gender_star_lines(doc: Document) -> list[int]:
     return sorted(set(lines))
 
 
+# The character each block rule needs first on its line (after indentation): a rule asked about
+# a line starting with anything else answers False without touching the state.
+_BLOCK_STARTS = {
+    "attr": "{",
+    "fence": "`~",
+    "blockquote": ">",
+    "hr": "*-_",
+    "list": "*+-0123456789",
+    "footnote_def": "[",
+    "reference": "[",
+    "html_block": "<",  # _html_block_known
+    "heading": "#",
+}
+_TABLE_ROW2 = "|-:"  # what a table's delimiter row (the line after the head) starts with
+
+
+def _block_tokenize(md: MarkdownIt) -> Callable:
+    """markdown-it's block loop, asking only the rules that can match the line's first character.
+
+    markdown-it tries every block rule on every line in turn (13 here, most of them rejecting the
+    line at its first character); this loop picks the candidates from a table built once from the
+    ruler, in the ruler's order, so the result is the same token stream. It also remembers where
+    markdown-it drops everything past `maxNesting` without a word.
+    """
+    active = [(rule.name, rule.fn) for rule in md.block.ruler.__rules__ if rule.enabled]
+    starts = frozenset("".join(_BLOCK_STARTS.values()))
+
+    def candidates(first: str | None, code: bool, table: bool) -> list:  # None: any other character
+        return [
+            fn
+            for name, fn in active
+            if (name != "code" or code)
+            and (name != "table" or table)
+            and (name not in _BLOCK_STARTS or (first is not None and first in _BLOCK_STARTS[name]))
+        ]
+
+    chains = {
+        (first, code, table): candidates(first, code, table)
+        for first in [*starts, None]
+        for code in (False, True)
+        for table in (False, True)
+    }
+    code_enabled = "code" in dict(active)
+
+    def tokenize(state, start_line: int, end_line: int) -> None:
+        src, b_marks, e_marks, t_shift, s_count = state.src, state.bMarks, state.eMarks, state.tShift, state.sCount
+        max_nesting = state.md.options.maxNesting
+        if state.level >= max_nesting and state.skipEmptyLines(start_line) < end_line:
+            state.env.setdefault("too_deep", []).append(state.skipEmptyLines(start_line))  # 0-based body line
+        line = start_line
+        has_empty_lines = False
+        while line < end_line:
+            state.line = line = state.skipEmptyLines(line)
+            if line >= end_line:
+                break
+            if s_count[line] < state.blkIndent:
+                break  # the end of a nested call (quotes, lists)
+            if state.level >= max_nesting:
+                state.line = end_line
+                break
+            first = src[b_marks[line] + t_shift[line]]
+            following = line + 1
+            pos = b_marks[following] + t_shift[following] if following < end_line else 0
+            table = following < end_line and pos < e_marks[following] and src[pos] in _TABLE_ROW2
+            code = code_enabled and s_count[line] - state.blkIndent >= 4
+            for rule in chains[(first if first in starts else None, code, table)]:
+                if rule(state, line, end_line, False):
+                    if state.line <= line:
+                        raise RuntimeError("block rule didn't increment state.line")
+                    break
+            else:
+                raise RuntimeError("none of the block rules matched")
+            state.tight = not has_empty_lines  # an empty line before this block makes it loose
+            line = state.line
+            if (line - 1) < end_line and state.isEmpty(line - 1):
+                has_empty_lines = True  # a paragraph may "eat" one newline after it in nested lists
+            if line < end_line and state.isEmpty(line):
+                has_empty_lines = True
+                line += 1
+                state.line = line
+
+    return tokenize
+
+
+# The character each inline rule needs at the current position; `text` takes every other one.
+_INLINE_STARTS = {
+    "newline": "\n",
+    "escape": "\\",
+    "backticks": "`",
+    "strikethrough": "~",
+    "gender_star": "*",
+    "emphasis": "*_",
+    "link": "[",
+    "image": "!",
+    "footnote_ref": "[",
+    "autolink": "<",
+    "html_inline": "<",  # _html_inline_known
+    "entity": "&",
+}
+
+
+def _inline_tokenize(md: MarkdownIt) -> Callable | None:
+    """markdown-it's inline loop, asking only the rules that can match the character at hand.
+
+    markdown-it tries every inline rule (13 here) at each character that stops plain text (`-`,
+    `:`, `[`, line breaks …); most reject it at once. The candidates come from a table built once
+    from the ruler, in its order, so the tokens are the same. None when this markdown-it has no
+    `terminator_re` to tell text characters from the rest: its own loop then stays.
+    """
+    terminator = getattr(md.inline, "terminator_re", None)
+    if terminator is None:
+        return None
+    active = [(rule.name, rule.fn) for rule in md.inline.ruler.__rules__ if rule.enabled]
+    every = [fn for _, fn in active]
+    text_chain = [fn for name, fn in active if name not in _INLINE_STARTS]  # `text` and any unknown rule
+    chains = {
+        ch: [
+            fn
+            for name, fn in active
+            if (name in _INLINE_STARTS and ch in _INLINE_STARTS[name])
+            or (name not in _INLINE_STARTS and name != "text")
+        ]
+        for ch in map(chr, range(128))
+        if terminator.match(ch)
+    }
+    chains.update({ch: text_chain for ch in map(chr, range(128)) if ch not in chains})
+
+    def tokenize(state) -> None:
+        src = state.src
+        end = state.posMax
+        max_nesting = state.md.options["maxNesting"]
+        while state.pos < end:
+            pos = state.pos
+            ok = False
+            if state.level < max_nesting:
+                ch = src[pos]
+                chain = chains.get(ch)
+                if chain is None:  # beyond ASCII: text, unless a plugin made it a terminator
+                    chain = every if terminator.match(ch) else text_chain
+                for rule in chain:
+                    ok = rule(state, False)
+                    if ok:
+                        if state.pos <= pos:
+                            raise RuntimeError("inline rule didn't increment state.pos")
+                        break
+            if ok:
+                if state.pos >= end:
+                    break
+                continue
+            state.append_pending(src[state.pos])
+            state.pos += 1
+        if state.pending:
+            state.pushPending()
+
+    return tokenize
+
+
+def _normalize(state) -> None:
+    """markdown-it's `normalize` without its two regex passes over text that has no CR or NUL."""
+    src = state.src
+    if "\r" in src:
+        src = src.replace("\r\n", "\n").replace("\r", "\n")
+    if "\0" in src:
+        src = src.replace("\0", "\ufffd")
+    state.src = src
+
+
 def _guard_nesting(md: MarkdownIt) -> None:
-    """markdown-it drops everything past `maxNesting` without a word; remember where that happens."""
+    """markdown-it drops everything past `maxNesting` without a word; remember where that happens.
+
+    (The plain library loop with the guard; `_block_tokenize` has the same guard built in.)
+    """
     tokenize = md.block.tokenize
 
     def guarded(state, start_line: int, end_line: int) -> None:
@@ -282,8 +452,13 @@ def _fast_normalize_link(md: MarkdownIt) -> Callable[[str], str]:
 
 @lru_cache(maxsize=1)
 def parser() -> MarkdownIt:
+    return configured()
+
+
+def configured(fast: bool = True) -> MarkdownIt:
+    """The project's markdown-it; `fast=False` keeps markdown-it's own loops (the reference the
+    fast ones are tested against)."""
     md = MarkdownIt("commonmark", {"html": True, "typographer": False, "xhtmlOut": False, "maxNesting": MAX_NESTING})
-    _guard_nesting(md)
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin, inline=False)
     md.use(attrs_block_plugin)  # `{lang=en}` on the line above a block
@@ -300,6 +475,15 @@ def parser() -> MarkdownIt:
     md.add_render_rule("footnote_block_open", lambda *a: "")
     md.add_render_rule("footnote_block_close", lambda *a: "")
     md.normalizeLink = _fast_normalize_link(md)  # type: ignore[method-assign]
+    if not fast:
+        _guard_nesting(md)
+        return md
+    md.core.ruler.at("normalize", _normalize)
+    # Last: the dispatch tables are built from the final rule chains.
+    md.block.tokenize = _block_tokenize(md)  # type: ignore[method-assign]
+    inline_tokenize = _inline_tokenize(md)
+    if inline_tokenize is not None:
+        md.inline.tokenize = inline_tokenize  # type: ignore[method-assign]
     return md
 
 
@@ -362,7 +546,7 @@ def _escape_raw(tokens: Sequence[Token], depth: _RawDepth, line: int = 0) -> Non
             token.content = escape_unknown_tags(token.content)
         elif token.type in ("softbreak", "hardbreak"):
             line += 1
-        if token.children:
+        if token.children and (token.type != "inline" or "<" in token.content):  # no `<`, no raw HTML
             _escape_raw(token.children, depth, line)
 
 
@@ -403,7 +587,7 @@ def _with_image_urls(tokens: Sequence[Token], image_url: ImageUrl, image_size: I
                 token.attrSet("width", str(size[0]))
                 token.attrSet("height", str(size[1]))
                 token.attrSet("style", f"width:100%;max-width:{size[0]}px")
-        if token.children:
+        if token.children and (token.type != "inline" or "![" in token.content):  # no `![`, no image
             _with_image_urls(token.children, image_url, image_size)
 
 
