@@ -11,12 +11,15 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from types import SimpleNamespace
 
 import mdurl
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import unescapeAll
 from markdown_it.rules_block.html_block import html_block
 from markdown_it.rules_inline.html_inline import html_inline
+from markdown_it.rules_inline.state_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.attrs import attrs_block_plugin
 from mdit_py_plugins.footnote import footnote_plugin
@@ -268,13 +271,14 @@ _INLINE_STARTS = {
 }
 
 
-def _inline_tokenize(md: MarkdownIt) -> Callable | None:
-    """markdown-it's inline loop, asking only the rules that can match the character at hand.
+def _inline_loops(md: MarkdownIt) -> tuple[Callable, Callable] | None:
+    """markdown-it's inline loops (tokenize, and skipToken for link labels), asking only the rules
+    that can match the character at hand.
 
     markdown-it tries every inline rule (13 here) at each character that stops plain text (`-`,
     `:`, `[`, line breaks …); most reject it at once. The candidates come from a table built once
     from the ruler, in its order, so the tokens are the same. None when this markdown-it has no
-    `terminator_re` to tell text characters from the rest: its own loop then stays.
+    `terminator_re` to tell text characters from the rest: its own loops then stay.
     """
     terminator = getattr(md.inline, "terminator_re", None)
     if terminator is None:
@@ -321,7 +325,54 @@ def _inline_tokenize(md: MarkdownIt) -> Callable | None:
         if state.pending:
             state.pushPending()
 
-    return tokenize
+    def skip_token(state) -> None:
+        pos = state.pos
+        cache = state.cache
+        if pos in cache:
+            state.pos = cache[pos]
+            return
+        ok = False
+        if state.level < state.md.options["maxNesting"]:
+            ch = state.src[pos]
+            chain = chains.get(ch)
+            if chain is None:
+                chain = every if terminator.match(ch) else text_chain
+            for rule in chain:
+                state.level += 1  # as markdown-it does: limits recursion, creates no tokens
+                ok = rule(state, True)
+                state.level -= 1
+                if ok:
+                    if state.pos <= pos:
+                        raise RuntimeError("inline rule didn't increment state.pos")
+                    break
+        else:
+            state.pos = state.posMax  # too deep: skip to the end of the paragraph, as markdown-it does
+        if not ok:
+            state.pos += 1
+        cache[pos] = state.pos
+
+    return tokenize, skip_token
+
+
+_PAIR_RULES = frozenset({"balance_pairs", "strikethrough", "emphasis"})  # no-ops without delimiters
+
+
+def _inline_parse(md: MarkdownIt) -> Callable:
+    """markdown-it's inline parse, leaving out the emphasis and strikethrough passes over runs that
+    have no `*`, `_` or `~` delimiter to pair (each pass walks every delimiter list and finds none)."""
+    passes = [(rule.name, rule.fn) for rule in md.inline.ruler2.__rules__ if rule.enabled]
+    every = [fn for _, fn in passes]
+    without_pairs = [fn for name, fn in passes if name not in _PAIR_RULES]
+
+    def parse(src: str, md: MarkdownIt, env: dict, tokens: list[Token]) -> list[Token]:
+        state = StateInline(src, md, env, tokens)
+        md.inline.tokenize(state)
+        pairs = state.delimiters or any(meta and meta.get("delimiters") for meta in state.tokens_meta)
+        for rule in every if pairs else without_pairs:
+            rule(state)
+        return state.tokens
+
+    return parse
 
 
 def _normalize(state) -> None:
@@ -450,6 +501,38 @@ def _fast_normalize_link(md: MarkdownIt) -> Callable[[str], str]:
     return normalize
 
 
+# What markdown-it's link destination scan walks over without a second look: no space or control
+# character, no parenthesis (nesting is counted), no backslash (escapes).
+_DESTINATION = re.compile(r"[^\x00-\x20\x7f()\\]*")
+
+
+class _Destination:
+    """The answer markdown-it's link rule reads from `parseLinkDestination`."""
+
+    __slots__ = ("ok", "pos", "str")
+
+    def __init__(self, ok: bool, pos: int, text: str):
+        self.ok, self.pos, self.str = ok, pos, text
+
+
+def _fast_link_helpers(md: MarkdownIt) -> SimpleNamespace:
+    """markdown-it's link helpers, with one regex for the common destination (`https://…` up to
+    `)` or a space) instead of a loop over each character; anything else takes the full scan."""
+    helpers = md.helpers
+    full = helpers.parseLinkDestination
+
+    def destination(string: str, pos: int, maximum: int):
+        if pos < maximum and string[pos] != "<":
+            end = _DESTINATION.match(string, pos, maximum).end()  # type: ignore[union-attr]
+            if end > pos and (end == maximum or string[end] not in "(\\"):
+                return _Destination(True, end, unescapeAll(string[pos:end]))
+        return full(string, pos, maximum)
+
+    return SimpleNamespace(
+        parseLinkLabel=helpers.parseLinkLabel, parseLinkTitle=helpers.parseLinkTitle, parseLinkDestination=destination
+    )
+
+
 @lru_cache(maxsize=1)
 def parser() -> MarkdownIt:
     return configured()
@@ -479,11 +562,13 @@ def configured(fast: bool = True) -> MarkdownIt:
         _guard_nesting(md)
         return md
     md.core.ruler.at("normalize", _normalize)
+    md.helpers = _fast_link_helpers(md)  # type: ignore[assignment]
     # Last: the dispatch tables are built from the final rule chains.
     md.block.tokenize = _block_tokenize(md)  # type: ignore[method-assign]
-    inline_tokenize = _inline_tokenize(md)
-    if inline_tokenize is not None:
-        md.inline.tokenize = inline_tokenize  # type: ignore[method-assign]
+    loops = _inline_loops(md)
+    if loops is not None:
+        md.inline.tokenize, md.inline.skipToken = loops  # type: ignore[method-assign]
+    md.inline.parse = _inline_parse(md)  # type: ignore[method-assign]
     return md
 
 

@@ -27,6 +27,7 @@ PIECES = [
     "*", "**", "_", "~~", "`", "`code`", "[Link](https://example.org/a-b)", "[x](<a b> 'T')", "[ref]",
     "[ref]: https://example.org\n", "![Bild](bild.png)", "!", "&amp;", "&#x41;", "&", "\\*", "\\", "ä",
     "„Zitat“", "\r\n", "\r", "\x00", "=", "@", "$", "%", "^", "The quick fox.", "\u00a0",
+    "(", ")", "](", "[x](", "[x](a(b)c)", "https://example.org/ä?q=1&amp;x", "\x7f", '"Titel"',
 ]  # fmt: skip
 
 
