@@ -186,6 +186,15 @@ _BLOCK_STARTS = {
 _TABLE_ROW2 = "|-:"  # what a table's delimiter row (the line after the head) starts with
 
 
+def _lheading_alone(state, start_line: int, end_line: int, silent: bool) -> bool:
+    """`lheading` for a line with no next line in its block: there is no underline to find. Like
+    `lheading` it leaves `parentType` at "paragraph" (every rule that reads it sets it first, but
+    the state stays exactly what markdown-it's own loop leaves)."""
+    if not state.is_code_block(start_line):
+        state.parentType = "paragraph"
+    return False
+
+
 def _block_tokenize(md: MarkdownIt) -> Callable:
     """markdown-it's block loop, asking only the rules that can match the line's first character.
 
@@ -197,9 +206,9 @@ def _block_tokenize(md: MarkdownIt) -> Callable:
     active = [(rule.name, rule.fn) for rule in md.block.ruler.__rules__ if rule.enabled]
     starts = frozenset("".join(_BLOCK_STARTS.values()))
 
-    def candidates(first: str | None, code: bool, table: bool) -> list:  # None: any other character
+    def candidates(first: str | None, code: bool, table: bool, alone: bool) -> list:  # None: any other character
         return [
-            fn
+            _lheading_alone if alone and name == "lheading" else fn
             for name, fn in active
             if (name != "code" or code)
             and (name != "table" or table)
@@ -207,10 +216,11 @@ def _block_tokenize(md: MarkdownIt) -> Callable:
         ]
 
     chains = {
-        (first, code, table): candidates(first, code, table)
+        (first, code, table, alone): candidates(first, code, table, alone)
         for first in [*starts, None]
         for code in (False, True)
         for table in (False, True)
+        for alone in (False, True)
     }
     code_enabled = "code" in dict(active)
 
@@ -232,10 +242,10 @@ def _block_tokenize(md: MarkdownIt) -> Callable:
                 break
             first = src[b_marks[line] + t_shift[line]]
             following = line + 1
-            pos = b_marks[following] + t_shift[following] if following < end_line else 0
-            table = following < end_line and pos < e_marks[following] and src[pos] in _TABLE_ROW2
+            alone = following >= end_line or b_marks[following] + t_shift[following] >= e_marks[following]
+            table = not alone and src[b_marks[following] + t_shift[following]] in _TABLE_ROW2
             code = code_enabled and s_count[line] - state.blkIndent >= 4
-            for rule in chains[(first if first in starts else None, code, table)]:
+            for rule in chains[(first if first in starts else None, code, table, alone)]:
                 if rule(state, line, end_line, False):
                     if state.line <= line:
                         raise RuntimeError("block rule didn't increment state.line")

@@ -80,6 +80,23 @@ def test_nesting_past_the_limit_is_recorded_alike(monkeypatch: pytest.MonkeyPatc
     assert fast[1]["too_deep"]  # the guard fired in both
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Absatz\n\n| a | b |\n|---|---|\n| 1 | 2 |\n2. weiter\n",  # after a one-line paragraph …
+        "| a | b |\n|---|---|\n| 1 | 2 |\n2. weiter\n",  # … and without one: a list may end the table
+        "Absatz\n\n| a |\n|---|\n| 1 |\n- \n",
+        "- Punkt\n\n  | a |\n  |---|\n  | 1 |\n  3. drei\n",
+        "Titel\n===\n\nText\n---\n",
+    ],
+)
+def test_one_line_paragraphs_before_tables_lists_and_setext_headings(
+    body: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fast loop skips the setext-heading scan for a line with no next line in its block."""
+    assert_same(body, monkeypatch)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(PIECES), max_size=40).map("".join))
 def test_random_documents(body: str) -> None:
