@@ -288,10 +288,11 @@ def _inline_loops(md: MarkdownIt) -> tuple[Callable, Callable] | None:
     markdown-it tries every inline rule (13 here) at each character that stops plain text (`-`,
     `:`, `[`, line breaks …); most reject it at once. The candidates come from a table built once
     from the ruler, in its order, so the tokens are the same. None when this markdown-it has no
-    `terminator_re` to tell text characters from the rest: its own loops then stay.
+    `terminator_re` to tell text characters from the rest (or no `append_pending`): its own loops
+    then stay.
     """
     terminator = getattr(md.inline, "terminator_re", None)
-    if terminator is None:
+    if terminator is None or not hasattr(StateInline, "append_pending"):
         return None
     active = [(rule.name, rule.fn) for rule in md.inline.ruler.__rules__ if rule.enabled]
     every = [fn for _, fn in active]
