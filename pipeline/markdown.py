@@ -186,6 +186,19 @@ _BLOCK_STARTS = {
 _TABLE_ROW2 = "|-:"  # what a table's delimiter row (the line after the head) starts with
 
 
+class _Chains(dict):
+    """Rule chains by what a line or position starts with, each built on first use (so a one-off
+    run does not pay for the whole table)."""
+
+    def __init__(self, build: Callable):
+        super().__init__()
+        self.build = build
+
+    def __missing__(self, key):
+        chain = self[key] = self.build(key)
+        return chain
+
+
 def _lheading_alone(state, start_line: int, end_line: int, silent: bool) -> bool:
     """`lheading` for a line with no next line in its block: there is no underline to find. Like
     `lheading` it leaves `parentType` at "paragraph" (every rule that reads it sets it first, but
@@ -215,13 +228,7 @@ def _block_tokenize(md: MarkdownIt) -> Callable:
             and (name not in _BLOCK_STARTS or (first is not None and first in _BLOCK_STARTS[name]))
         ]
 
-    chains = {
-        (first, code, table, alone): candidates(first, code, table, alone)
-        for first in [*starts, None]
-        for code in (False, True)
-        for table in (False, True)
-        for alone in (False, True)
-    }
+    chains = _Chains(lambda key: candidates(*key))
     code_enabled = "code" in dict(active)
 
     def tokenize(state, start_line: int, end_line: int) -> None:
@@ -295,19 +302,19 @@ def _inline_loops(md: MarkdownIt) -> tuple[Callable, Callable] | None:
     if terminator is None or not hasattr(StateInline, "append_pending"):
         return None
     active = [(rule.name, rule.fn) for rule in md.inline.ruler.__rules__ if rule.enabled]
-    every = [fn for _, fn in active]
     text_chain = [fn for name, fn in active if name not in _INLINE_STARTS]  # `text` and any unknown rule
-    chains = {
-        ch: [
+
+    def candidates(ch: str) -> list:
+        if not terminator.match(ch):
+            return text_chain  # no other rule starts at a character that does not stop text
+        return [
             fn
             for name, fn in active
             if (name in _INLINE_STARTS and ch in _INLINE_STARTS[name])
             or (name not in _INLINE_STARTS and name != "text")
         ]
-        for ch in map(chr, range(128))
-        if terminator.match(ch)
-    }
-    chains.update({ch: text_chain for ch in map(chr, range(128)) if ch not in chains})
+
+    chains = _Chains(candidates)
 
     def tokenize(state) -> None:
         src = state.src
@@ -317,11 +324,7 @@ def _inline_loops(md: MarkdownIt) -> tuple[Callable, Callable] | None:
             pos = state.pos
             ok = False
             if state.level < max_nesting:
-                ch = src[pos]
-                chain = chains.get(ch)
-                if chain is None:  # beyond ASCII: text, unless a plugin made it a terminator
-                    chain = every if terminator.match(ch) else text_chain
-                for rule in chain:
+                for rule in chains[src[pos]]:
                     ok = rule(state, False)
                     if ok:
                         if state.pos <= pos:
@@ -344,11 +347,7 @@ def _inline_loops(md: MarkdownIt) -> tuple[Callable, Callable] | None:
             return
         ok = False
         if state.level < state.md.options["maxNesting"]:
-            ch = state.src[pos]
-            chain = chains.get(ch)
-            if chain is None:
-                chain = every if terminator.match(ch) else text_chain
-            for rule in chain:
+            for rule in chains[state.src[pos]]:
                 state.level += 1  # as markdown-it does: limits recursion, creates no tokens
                 ok = rule(state, True)
                 state.level -= 1
