@@ -199,6 +199,19 @@ class _Chains(dict):
         return chain
 
 
+def _gated(rule: Callable, starts: str) -> Callable:
+    """`rule` for markdown-it's terminator checks (does the next line end this paragraph, list item,
+    quote?): a line that does not start with one of `starts`, or is empty, is answered False at once."""
+
+    def gated(state, line: int, end_line: int, silent: bool) -> bool:
+        pos = state.bMarks[line] + state.tShift[line]
+        if pos >= state.eMarks[line] or state.src[pos] not in starts:
+            return False
+        return rule(state, line, end_line, silent)
+
+    return gated
+
+
 def _lheading_alone(state, start_line: int, end_line: int, silent: bool) -> bool:
     """`lheading` for a line with no next line in its block: there is no underline to find. Like
     `lheading` it leaves `parentType` at "paragraph" (every rule that reads it sets it first, but
@@ -575,6 +588,9 @@ def configured(fast: bool = True) -> MarkdownIt:
     md.helpers = _fast_link_helpers(md)  # type: ignore[assignment]
     # Last: the dispatch tables are built from the final rule chains.
     md.block.tokenize = _block_tokenize(md)  # type: ignore[method-assign]
+    for rule in list(md.block.ruler.__rules__):  # after: the block loop keeps the plain rules
+        if rule.enabled and rule.alt and rule.name in _BLOCK_STARTS:
+            md.block.ruler.at(rule.name, _gated(rule.fn, _BLOCK_STARTS[rule.name]), {"alt": rule.alt})
     loops = _inline_loops(md)
     if loops is not None:
         md.inline.tokenize, md.inline.skipToken = loops  # type: ignore[method-assign]
