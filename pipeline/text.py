@@ -11,10 +11,9 @@ from __future__ import annotations
 import html
 import re
 import textwrap
-from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate
+from functools import lru_cache
 
 import nh3
 from markdown_it.token import Token
@@ -105,7 +104,6 @@ def inline_text(children: Sequence[Token], links: _Links | None = None, notes: b
     return "".join(out).replace("\x00", "")
 
 
-_SPACES = re.compile(r"( +)")
 _TO_SPACE = str.maketrans(dict.fromkeys("\t\n\x0b\x0c\r", " "))  # textwrap's replace_whitespace
 _CONTROL_SPACE = re.compile(r"[\t\n\x0b\x0c\r]")
 _OTHER_SPACE = re.compile(r"[^\S\t\n\x0b\x0c\r ]")  # white space textwrap does not split at (NBSP …)
@@ -114,31 +112,30 @@ _OTHER_SPACE = re.compile(r"[^\S\t\n\x0b\x0c\r ]")  # white space textwrap does 
 def wrap_lines(text: str, width: int) -> list[str]:
     """`textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)`, line for line.
 
-    textwrap moves one word at a time through Python lists, a fifth of a whole build. Here each
-    line is one bisect over the words' end offsets. Text with white space that textwrap treats
-    specially (NBSP and other Unicode spaces alone between spaces) goes to textwrap itself.
+    textwrap moves one word at a time through Python lists, a fifth of a whole build. Here one
+    regex finds every line: the longest run from a word's start to a word's end that fits, or one
+    long word alone. Text with white space that textwrap treats specially (NBSP and other Unicode
+    spaces alone between spaces) goes to textwrap itself.
     """
-    if width <= 0 or _OTHER_SPACE.search(text):
+    if width < 2 or _OTHER_SPACE.search(text):
         return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
     if _CONTROL_SPACE.search(text):
         text = text.expandtabs().translate(_TO_SPACE)
-    chunks = [c for c in _SPACES.split(text) if c]  # words and runs of spaces, alternating
-    ends = list(accumulate(map(len, chunks), initial=0))
+    first, later = _line_patterns(width)
     lines: list[str] = []
-    i, n = 0, len(chunks)
-    while i < n:
-        if lines and chunks[i][0] == " ":
-            i += 1  # white space at the start of a later line goes
-            if i == n:
-                break
-        k = bisect_right(ends, ends[i] + width) - 1  # as many whole chunks as fit
-        if k == i:
-            k = i + 1  # a word longer than the line stands alone
-        end = ends[k - 1] if chunks[k - 1][0] == " " else ends[k]  # white space at the end goes
-        if end > ends[i]:
-            lines.append(text[ends[i] : end])
-        i = k
+    start = 0
+    if text[:1] == " " and (m := first.match(text)):  # the first line keeps its leading spaces
+        lines.append(m.group(0))
+        start = m.end()
+    lines.extend(later.findall(text, start))  # the search steps over spaces to the next word
     return lines
+
+
+@lru_cache(maxsize=16)
+def _line_patterns(width: int) -> tuple[re.Pattern, re.Pattern]:
+    """(first line after leading spaces, any line from a word on); white space after a line goes."""
+    middle = rf".{{0,{width - 2}}}"  # a line is at most `width` long: first and last character around it
+    return re.compile(rf" {middle}\S(?= |\Z)"), re.compile(rf"(\S(?:{middle}\S)?(?= |\Z)|\S+) *")
 
 
 def _wrap(text: str, prefix: str = "", first: str | None = None) -> str:
