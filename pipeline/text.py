@@ -105,7 +105,7 @@ def inline_text(children: Sequence[Token], links: _Links | None = None, notes: b
 
 
 _TO_SPACE = str.maketrans(dict.fromkeys("\t\n\x0b\x0c\r", " "))  # textwrap's replace_whitespace
-_CONTROL_SPACE = re.compile(r"[\t\n\x0b\x0c\r]")
+_NOT_SPACE = re.compile(r"[^\S ]")  # white space other than a plain space
 _OTHER_SPACE = re.compile(r"[^\S\t\n\x0b\x0c\r ]")  # white space textwrap does not split at (NBSP …)
 
 
@@ -117,10 +117,12 @@ def wrap_lines(text: str, width: int) -> list[str]:
     long word alone. Text with white space that textwrap treats specially (NBSP and other Unicode
     spaces alone between spaces) goes to textwrap itself.
     """
-    if width < 2 or _OTHER_SPACE.search(text):
-        return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
-    if _CONTROL_SPACE.search(text):
+    if _NOT_SPACE.search(text):  # rare: look closer
+        if width < 2 or _OTHER_SPACE.search(text):
+            return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
         text = text.expandtabs().translate(_TO_SPACE)
+    elif width < 2:
+        return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
     first, later = _line_patterns(width)
     lines: list[str] = []
     start = 0
@@ -139,12 +141,16 @@ def _line_patterns(width: int) -> tuple[re.Pattern, re.Pattern]:
 
 
 def _wrap(text: str, prefix: str = "", first: str | None = None) -> str:
-    lines = []
-    for part in text.split("\n"):
-        width = max(MIN_WIDTH, WIDTH - len(prefix))  # 36 nested quotes leave no room: wrap wider instead
-        lines.extend(wrap_lines(part, width) or [""])
+    width = max(MIN_WIDTH, WIDTH - len(prefix))  # 36 nested quotes leave no room: wrap wider instead
+    if "\n" in text:
+        lines = [line for part in text.split("\n") for line in wrap_lines(part, width) or [""]]
+    else:
+        lines = wrap_lines(text, width) or [""]
     first = prefix if first is None else first
-    return "\n".join((first if i == 0 else prefix) + line for i, line in enumerate(lines)).rstrip() + "\n"
+    return (first + ("\n" + prefix).join(lines)).rstrip() + "\n"
+
+
+_PASS = frozenset({"paragraph_open", "paragraph_close", "list_item_close", "heading_open"})  # nothing to do
 
 
 def render_blocks(tokens: Sequence[Token], links: _Links | None) -> str:
@@ -155,19 +161,24 @@ def render_blocks(tokens: Sequence[Token], links: _Links | None) -> str:
     item_first = False
     row: list[str] = []
     in_cell = False
+    prefix = indent = ""  # "> " per open quote; three spaces per list level below the first
     for tok in tokens:
         kind = tok.type
-        prefix = "> " * quote
-        indent = "   " * max(len(lists) - 1, 0)
+        if kind in _PASS:
+            continue
         if kind == "blockquote_open":
             quote += 1
+            prefix = "> " * quote
         elif kind == "blockquote_close":
             quote -= 1
+            prefix = "> " * quote
         elif kind in ("bullet_list_open", "ordered_list_open"):
             start = int(tok.attrGet("start") or 1)
             lists.append([kind == "ordered_list_open", start])
+            indent = "   " * max(len(lists) - 1, 0)
         elif kind in ("bullet_list_close", "ordered_list_close"):
             lists.pop()
+            indent = "   " * max(len(lists) - 1, 0)
         elif kind == "list_item_open":
             item_first = True
         elif kind == "inline" and tok.children is not None:
@@ -185,8 +196,6 @@ def render_blocks(tokens: Sequence[Token], links: _Links | None) -> str:
                 blocks.append(LI + _wrap(text, prefix + indent + "   "))
             else:
                 blocks.append(_wrap(text, prefix))
-        elif kind == "heading_open":
-            pass
         elif kind == "heading_close":
             if blocks:
                 title = blocks[-1].rstrip("\n")
