@@ -93,6 +93,17 @@ def test_features_inside_ignored_containers_do_not_count() -> None:
     assert "outlook:windows" in found["css-display-flex"]
 
 
+def test_a_finding_quotes_the_first_use_in_the_document() -> None:
+    """Tags were looked at in a set's order, which changes with each process's hash seed: the
+    snippet a finding quotes (`<ol>` or `<ul>`, `margin-top` or `margin-left`) could change from
+    one build of the same issue to the next. Now it is the first use in the document."""
+    sides = "".join(f'<p style="margin-{side}:1px">x</p>' for side in ("top", "bottom", "left", "right"))
+    html = f"<html><body><ol><li>a</li></ol><ul><li>b</li></ul>{sides}</body></html>"
+    uses = features_of(html)
+    assert [u.snippet for u in uses["html-lists"]] == ["<ol>"]
+    assert [u.snippet for u in uses["css-margin"]] == ["margin-top"]
+
+
 @pytest.mark.parametrize(
     ("css", "slug"),
     [

@@ -219,30 +219,35 @@ def _sheet_uses(css: str) -> tuple[Use, ...]:
 def features_of(html: str) -> dict[str, list[Use]]:
     """Every caniemail feature the HTML uses, with its first use in each context. Outlook-only
     conditional blocks are left out: only Outlook for Windows reads them."""
-    found: dict[str, dict[tuple[str, ...], Use]] = {}
-
-    def add(uses) -> None:
-        for use in uses:
-            found.setdefault(use.slug, {}).setdefault(use.within, use)
+    found: dict[tuple[str, tuple[str, ...]], Use] = {}  # (slug, context) → first use, in order found
+    first = found.setdefault
 
     html = _MSO_ONLY.sub("", html)
     if re.match(r"\s*<!doctype", html, re.I):
-        add([Use("html-doctype", "<!doctype html>", r"<!doctype")])
+        first(("html-doctype", ()), Use("html-doctype", "<!doctype html>", r"<!doctype"))
     if _COMMENT.search(html):
-        add([Use("html-comments", "<!-- -->", r"<!--")])
-    for css in _STYLE_BLOCK.findall(html):
-        add(_sheet_uses(css))
-    html = _COMMENT.sub("", _STYLE_BLOCK.sub("<style>", html))
-    for tag in set(_TAG_TEXT.findall(html)):  # the same tags repeat by the hundred
-        add(_tag_uses(tag))
-    return {slug: list(by_context.values()) for slug, by_context in found.items()}
+        first(("html-comments", ()), Use("html-comments", "<!-- -->", r"<!--"))
+    sheets: list[str] = []
+    html = _STYLE_BLOCK.sub(lambda m: sheets.append(m.group(1)) or "<style>", html)  # one pass for both
+    for css in sheets:
+        for use in _sheet_uses(css):
+            first((use.slug, use.within), use)
+    # The same tags repeat by the hundred: each distinct one once, in document order.
+    for tag in dict.fromkeys(_TAG_TEXT.findall(_COMMENT.sub("", html))):
+        for key, use in _tag_uses(tag):
+            first(key, use)
+    by_slug: dict[str, list[Use]] = {}
+    for (slug, _), use in found.items():
+        by_slug.setdefault(slug, []).append(use)
+    return by_slug
 
 
 _TAG_TEXT = re.compile(r"<[a-zA-Z][^>\"']*(?:(?:\"[^\"]*\"|'[^']*')[^>\"']*)*>")
 
 
 @lru_cache(maxsize=8192)
-def _tag_uses(text: str) -> tuple[Use, ...]:
+def _tag_uses(text: str) -> tuple[tuple[tuple[str, tuple[str, ...]], Use], ...]:
+    """((slug, context), use) for each use in one tag, its attributes and its inline style."""
     m = _TAG.match(text)
     if not m:
         return ()
@@ -252,4 +257,4 @@ def _tag_uses(text: str) -> tuple[Use, ...]:
     uses = _element_uses(m.group(1), attrs)
     if "style" in attrs:
         uses.extend(_inline_uses(attrs["style"]))
-    return tuple(uses)
+    return tuple(((u.slug, u.within), u) for u in uses)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from pipeline.clients.features import Use, features_of
@@ -38,13 +39,16 @@ def gaps(html: str, clients: Sequence[str]) -> list[Gap]:
     Outlook for Windows) is not counted for that client."""
     data = support()
     wanted = tuple(clients)
+    missing_for = _missing(wanted)
     found = []
     for slug, uses in sorted(features_of(html).items()):
-        missing = set(data.unsupported(slug, wanted))
+        missing = missing_for.get(slug)
+        if not missing:
+            continue
         hurt: set[str] = set()
         first: Use | None = None
         for use in uses:
-            ignored = {c for outer in use.within for c in data.unsupported(outer, wanted)}
+            ignored = frozenset().union(*(missing_for.get(outer, ()) for outer in use.within))
             if missing - ignored:
                 hurt |= missing - ignored
                 first = first or use
@@ -54,15 +58,36 @@ def gaps(html: str, clients: Sequence[str]) -> list[Gap]:
     return found
 
 
+@lru_cache(maxsize=8)
+def _missing(clients: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    """Per caniemail slug, which of `clients` do not support it: the same for every email."""
+    data = support()
+    return {slug: frozenset(data.unsupported(slug, clients)) for slug in data.features}
+
+
 def allowances(layouts: Path) -> set[str]:
     """Slugs the layout files explicitly allow (`caniemail-allow: …` in a comment)."""
+    stamps = []
+    for name in LAYOUT_SOURCES:
+        try:
+            st = (layouts / name).stat()
+        except OSError:
+            stamps.append(None)
+            continue
+        stamps.append((st.st_mode, st.st_ino, st.st_size, st.st_mtime_ns))
+    return set(_allowances(layouts, tuple(stamps)))
+
+
+@lru_cache(maxsize=8)
+def _allowances(layouts: Path, stamps: tuple) -> frozenset[str]:
+    """Read again whenever a layout file changes (the stamps), as during `watch`."""
     allowed: set[str] = set()
     for name in LAYOUT_SOURCES:
         path = layouts / name
         if path.is_file():
             for m in _ALLOW.finditer(path.read_text(encoding="utf-8")):
                 allowed |= {s.strip() for s in m.group(1).split(",")}
-    return allowed
+    return frozenset(allowed)
 
 
 _COMMENTS = re.compile(r"/\*.*?\*/|\{#.*?#\}", re.S)
