@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import unquote
 
 from markdown_it.token import Token
@@ -17,7 +18,7 @@ from pipeline.config import Config
 from pipeline.errors import ERROR, WARNING, Finding, PipelineError, display_path
 from pipeline.images import HEAVY_BYTES, ImageFacts, LocalImage, inspect
 from pipeline.mail.compose import Email
-from pipeline.markdown import MAX_NESTING, gender_star_lines
+from pipeline.markdown import MAX_NESTING, Document, gender_star_lines
 from pipeline.model import Issue
 from pipeline.render import Rendered, render
 
@@ -47,18 +48,35 @@ class Context:
     def finding(self, body_line: int, rule: str, message: str, severity: str = WARNING) -> Finding:
         return Finding(self.name, self.line(body_line), rule, message, severity)
 
+    @cached_property
+    def inline_tokens(self) -> dict[str, list[tuple[list[Token], int, int]]]:
+        return _inline_by_type(self.rendered.doc)
 
-def _inline(ctx: Context) -> Iterator[tuple[Token, list[Token], int, int]]:
-    """(block token, children, child index, body line of that child) over the whole issue."""
-    for run in [*ctx.rendered.doc.items, ctx.rendered.doc.notes]:
+
+def _inline(ctx: Context, kind: str) -> list[tuple[list[Token], int, int]]:
+    """(children, child index, body line of that child) of every inline token of one type."""
+    return ctx.inline_tokens.get(kind, [])
+
+
+def _inline_by_type(doc: Document) -> dict[str, list[tuple[list[Token], int, int]]]:
+    """One walk over the issue's inline tokens for all the rules that look at them."""
+    found: dict[str, list[tuple[list[Token], int, int]]] = {}
+    for run in [*doc.items, doc.notes]:
         for tok in run:
             if tok.type != "inline" or not tok.children:
                 continue
             line = tok.map[0] if tok.map else 0
-            for i, child in enumerate(tok.children):
-                yield tok, tok.children, i, line
-                if child.type in ("softbreak", "hardbreak"):
+            children = tok.children
+            for i, child in enumerate(children):
+                kind = child.type
+                if kind in ("softbreak", "hardbreak"):
                     line += 1
+                elif kind in _LOOKED_AT:
+                    found.setdefault(kind, []).append((children, i, line))
+    return found
+
+
+_LOOKED_AT = frozenset({"link_open", "image", "text"})
 
 
 def _link_text(children: list[Token], start: int) -> str:
@@ -74,10 +92,8 @@ def _link_text(children: list[Token], start: int) -> str:
 
 def rule_links(ctx: Context) -> list[Finding]:
     found = []
-    for _, children, i, line in _inline(ctx):
+    for children, i, line in _inline(ctx, "link_open"):
         tok = children[i]
-        if tok.type != "link_open":
-            continue
         href = str(tok.attrGet("href") or "")
         text = _link_text(children, i)
         if not text:
@@ -97,9 +113,9 @@ def rule_links(ctx: Context) -> list[Finding]:
 
 def rule_images(ctx: Context) -> list[Finding]:
     found = []
-    for _, children, i, line in _inline(ctx):
+    for children, i, line in _inline(ctx, "image"):
         tok = children[i]
-        if tok.type == "image" and not (tok.content or "").strip():
+        if not (tok.content or "").strip():
             found.append(
                 ctx.finding(
                     line,
@@ -154,9 +170,9 @@ def _image_hints(ctx: Context, image: LocalImage, facts: ImageFacts) -> Iterator
 
 def rule_footnotes(ctx: Context) -> list[Finding]:
     found = []
-    for _, children, i, line in _inline(ctx):
+    for children, i, line in _inline(ctx, "text"):
         tok = children[i]
-        if tok.type == "text":
+        if "[^" in tok.content:  # both patterns start so: most text has neither
             for m in _UNDEFINED_REF.finditer(tok.content):
                 found.append(
                     ctx.finding(
