@@ -6,6 +6,7 @@ the last item that fits and ends with a "Weiterlesen im Web →" link to its arc
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -43,7 +44,8 @@ def _environment(layouts: Path, mtimes: tuple) -> jinja2.Environment:
 
 def environment(layouts: Path) -> jinja2.Environment:
     """Cached per layout folder state, so a layout edit during `watch` is seen at once."""
-    mtimes = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in layouts.glob("*") if p.is_file()))
+    with os.scandir(layouts) as entries:  # one stat per file: this runs on every build
+        mtimes = tuple(sorted((e.name, e.stat().st_mtime_ns) for e in entries if e.is_file()))
     return _environment(layouts, mtimes)
 
 
@@ -101,7 +103,7 @@ class Email:
     def mjml(self) -> str:
         return placeholders.fill_text(self.marked_mjml, NEUTRAL)  # the layout's output, as written
 
-    @property
+    @cached_property
     def bytes(self) -> int:
         return len(self.html.encode("utf-8"))
 
@@ -139,7 +141,12 @@ def _context(issue: Issue, config: Config, rendered: Rendered, count: int, text:
 
 
 def _css(env: jinja2.Environment, config: Config) -> tuple[str, str]:
-    brand = config["newsletter.brand_color"]
+    return _css_for(env, config["newsletter.brand_color"])
+
+
+@lru_cache(maxsize=8)
+def _css_for(env: jinja2.Environment, brand: str) -> tuple[str, str]:
+    """The same for every issue: made once per layout state (a new environment) and brand colour."""
     css = render_layout(env, "email.css.j2", {"brand": brand})
     dark = render_layout(env, "email-dark.css.j2", {"brand": brand, "brand_dark": _lighten(brand)})
     # MRML reads <mj-style> as markup: a `<` in a CSS comment would break the whole email.
@@ -150,7 +157,9 @@ def _no_literals(output: str, context: dict, layout: str) -> None:
     """The layout itself must not write a neutral placeholder as text: only its variables are filled."""
     author = [*context["items"], context["notes"], context["preheader"], context["imprint"], context["issue"].title]
     author += [context["issue"].subject, context["newsletter"]["name"]]
-    values = {str(v) for v in author} | {str(escape(v)) for v in author}
+    # Only values holding `{{` can hold a neutral spelling, escaped or not (escaping leaves braces).
+    maybe = [v for v in author if "{{" in str(v)]
+    values = {str(v) for v in maybe} | {str(escape(v)) for v in maybe}
     if left := placeholders.layout_literals(output, values):
         raise PipelineError(
             Finding(
