@@ -272,6 +272,16 @@ def test_typed_merge_tags_reach_the_reader_as_typed(empty_project: Path, esp: st
         assert "merge-tag-typed" in result.output
 
 
+def test_typed_neutral_spellings_are_escaped_in_outbox(empty_project: Path) -> None:
+    """outbox/'s email.html keeps `{{unsubscribe_url}}` for the service: a typed one must not look alike."""
+    write(empty_project, "001-vorlagen.md", TYPED_BODY)
+    result = krasse(empty_project, "build")
+    assert result.exit_code == 0, result.output
+    html = (empty_project / "outbox/001-vorlagen/email.html").read_text("utf-8")
+    assert "{{first_name}} sowie [unsubscribe]" in visible(html)
+    assert html.count("{{unsubscribe_url}}") == 1 and "{{first_name}}" not in html  # only the layout's link
+
+
 def test_typed_merge_tags_without_an_escape_are_refused_and_checked(empty_project: Path) -> None:
     path = write(empty_project, "001-vorlagen.md", TYPED_BODY)
     result = krasse(empty_project, "export", "1", "--esp", "mailchimp")

@@ -92,7 +92,9 @@ class Email:
     def html(self) -> str:
         """The email as built: the web-version link points at the issue's archive page, the other
         placeholders are neutral, and typed neutral spellings are escaped."""
-        escaped = placeholders.escape_html(self.marked_html, placeholders.live_pattern(()))
+        escaped = self.marked_html
+        if any(spelling in escaped for spelling in NEUTRAL.values()):  # else there is nothing to escape
+            escaped = placeholders.escape_html(escaped, placeholders.live_pattern(()))
         return placeholders.fill_html(escaped, self.outbox_values)
 
     @cached_property
