@@ -28,6 +28,7 @@ import unicodedata
 from array import array
 from collections import Counter
 from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 
 from pipeline.usercache import cache_dir
@@ -245,14 +246,25 @@ def foreign_language(text: str, base: str = "de") -> str | None:
     base = base.split("-")[0].lower()
     if text.count(" ") < MIN_WORDS - 1:
         return None
-    words = _WORD.findall(text.lower())
+    words = _words(text.lower())
     if len(words) < MIN_WORDS:
         return None
-    if base == "de":
-        # map() with the sets' own lookup: the same counts at half the cost of a generator
-        german = sum(map(_GERMAN.__contains__, words))
-        english = sum(map(_ENGLISH.__contains__, words))
-        if german >= english:
-            return None  # German, or too little to tell: never mislabel the newsletter's own language
+    if base == "de" and sum(map(_SCORE.get, words, repeat(0))) >= 0:  # German words minus English ones
+        return None  # German, or too little to tell: never mislabel the newsletter's own language
     lang, confidence = _identifier().classify(text)
     return lang if lang != base and confidence >= CONFIDENCE else None
+
+
+# The guard runs on every paragraph of every issue (the archive's full build too), so it is kept cheap:
+# one lookup per word (the two word lists share no word), and a plain character range instead of
+# Unicode categories when the text has no letters beyond Latin-1. Both find the same words.
+_SCORE = {**dict.fromkeys(_GERMAN, 1), **dict.fromkeys(_ENGLISH, -1)}
+# `[^\W\d_]` within Latin-1: the letters, and also ª µ º and the superscript and fraction digits.
+_LATIN1_WORD = re.compile(r"[A-Za-z\xaa\xb2\xb3\xb5\xb9\xba\xbc-\xbe\xc0-\xd6\xd8-\xf6\xf8-\xff]+")
+# Beyond Latin-1, only punctuation (dashes, quotes, ellipsis, ‹›, €, arrows) keeps that fast path.
+_BEYOND_LATIN1 = re.compile(r"[^\x00-\xff\u2010-\u2027\u2030-\u205e\u20ac\u2190-\u21ff]")
+
+
+def _words(lowered: str) -> list[str]:
+    """`_WORD.findall(lowered)`: the runs of letters."""
+    return (_WORD if _BEYOND_LATIN1.search(lowered) else _LATIN1_WORD).findall(lowered)

@@ -7,6 +7,8 @@ import random
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.language import foreign_language
 from pipeline.markdown import parse, render_html
@@ -210,3 +212,34 @@ def test_virtualenvs_with_the_same_model_share_one_cache(tmp_path, monkeypatch) 
     data[len(data) // 2] ^= 1
     other.write_bytes(bytes(data[:-1]))
     assert language._cache_file(other) != language._cache_file(shipped)
+
+
+def test_the_fast_word_pattern_finds_the_same_words_on_every_character_it_is_used_for() -> None:
+    """The guard's Latin-1 pattern stands in for `[^\\W\\d_]+` only where the text has no other
+    letters: checked on every code point that keeps the fast path."""
+    from pipeline.language import _BEYOND_LATIN1, _LATIN1_WORD, _WORD
+
+    everything = "".join(map(chr, range(0x110000)))
+    kept = _BEYOND_LATIN1.sub("", everything)
+    assert 256 < len(kept) < 1000
+    assert [bool(_LATIN1_WORD.fullmatch(c)) for c in kept] == [bool(_WORD.fullmatch(c)) for c in kept]
+    assert _LATIN1_WORD.findall(kept) == _WORD.findall(kept)
+
+
+GUARD_PIECES = [
+    " ", "  ", "-", ".", ",", "„", "“", "–", "…", "'", "2", "²", "_", "µ", "Ä", "ß", "é", "ı", "İ", "ǅ", "λ",
+    "the", "The", "and", "of", "it", "der", "die", "Und", "nicht", "Wort", "word", "x",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(GUARD_PIECES), max_size=40).map("".join))
+def test_the_guard_counts_words_as_before(text: str) -> None:
+    """One lookup per word and the Latin-1 pattern give the decision the two set counts gave."""
+    from pipeline.language import _ENGLISH, _GERMAN, _SCORE, _WORD, _words
+
+    assert not (_GERMAN & _ENGLISH)
+    words = _WORD.findall(text.lower())
+    assert _words(text.lower()) == words
+    german, english = sum(w in _GERMAN for w in words), sum(w in _ENGLISH for w in words)
+    assert (sum(_SCORE.get(w, 0) for w in words) >= 0) == (german >= english)
