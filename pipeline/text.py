@@ -117,7 +117,8 @@ def wrap_lines(text: str, width: int) -> list[str]:
     long word alone. Text with white space that textwrap treats specially (NBSP and other Unicode
     spaces alone between spaces) goes to textwrap itself.
     """
-    if _NOT_SPACE.search(text):  # rare: look closer
+    # Every white space but the plain space is unprintable: the quick test passes nearly every paragraph.
+    if not text.isprintable() and _NOT_SPACE.search(text):  # rare: look closer
         if width < 2 or _OTHER_SPACE.search(text):
             return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
         text = text.expandtabs().translate(_TO_SPACE)

@@ -49,6 +49,12 @@ def test_wrap_lines_with_unicode_spaces_breaks_like_textwrap(text: str) -> None:
     assert wrap_lines(text, 8) == textwrap_lines(text, 8)
 
 
+def test_only_the_plain_space_is_printable_white_space() -> None:
+    """wrap_lines looks for other white space only in unprintable text: sound only while this holds."""
+    spaces = re.findall(r"\s", "".join(map(chr, range(0x110000))))
+    assert len(spaces) > 20 and [c for c in spaces if c.isprintable()] == [" "]
+
+
 def test_wrap_lines_on_real_paragraphs() -> None:
     body = generate_issue(7, 24_000, seed=7, footnotes=5)
     paragraphs = [p for p in body.split("\n\n") if len(p) > 80]
