@@ -48,7 +48,7 @@ def gaps(html: str, clients: Sequence[str]) -> list[Gap]:
         hurt: set[str] = set()
         first: Use | None = None
         for use in uses:
-            ignored = frozenset().union(*(missing_for.get(outer, ()) for outer in use.within))
+            ignored = _ignored(use.within, wanted) if use.within else frozenset()
             if missing - ignored:
                 hurt |= missing - ignored
                 first = first or use
@@ -63,6 +63,13 @@ def _missing(clients: tuple[str, ...]) -> dict[str, frozenset[str]]:
     """Per caniemail slug, which of `clients` do not support it: the same for every email."""
     data = support()
     return {slug: frozenset(data.unsupported(slug, clients)) for slug in data.features}
+
+
+@lru_cache(maxsize=256)
+def _ignored(within: tuple[str, ...], clients: tuple[str, ...]) -> frozenset[str]:
+    """The clients that never see what sits inside these containers."""
+    missing_for = _missing(clients)
+    return frozenset().union(*(missing_for.get(outer, ()) for outer in within))
 
 
 def allowances(layouts: Path) -> set[str]:

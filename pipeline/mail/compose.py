@@ -160,7 +160,7 @@ def _no_literals(output: str, context: dict, layout: str) -> None:
     author = [*context["items"], context["notes"], context["preheader"], context["imprint"], context["issue"].title]
     author += [context["issue"].subject, context["newsletter"]["name"]]
     # Only values holding `{{` can hold a neutral spelling, escaped or not (escaping leaves braces).
-    maybe = [v for v in author if "{{" in str(v)]
+    maybe = [v for v in author if "{{" in (v if isinstance(v, str) else str(v))]  # no copy of the items
     values = {str(v) for v in maybe} | {str(escape(v)) for v in maybe}
     if left := placeholders.layout_literals(output, values):
         raise PipelineError(
