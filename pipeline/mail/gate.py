@@ -1,9 +1,12 @@
 """The final gate: the finished HTML, parsed as HTML, before anything is written or sent.
 
 An email cannot be recalled, so the bytes that would leave are judged, not the templates that made
-them. The stdlib `html.parser` reads tags and attributes the way a browser's tokenizer does (character
-references decoded, any quoting), which a regex cannot: that is how a layout edit once turned the
-footer into one mangled `href` while a string search still found the unsubscribe placeholder.
+them. They are parsed as a mail app's browser engine parses them: lexbor (through selectolax) follows
+the HTML standard's tokenizer and tree builder, as WebKit and Blink do (character references, any
+quoting, the first of two equal attributes, `<textarea>`/`<title>` contents as text), which a regex
+cannot: that is how a layout edit once turned the footer into one mangled `href` while a string search
+still found the unsubscribe placeholder. It reads a 45 KB email in about a sixth of the time the
+stdlib's `html.parser` took, and where the two differ the standard's reading is the one readers get.
 """
 
 from __future__ import annotations
@@ -11,9 +14,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from selectolax.lexbor import LexborHTMLParser
 
 from pipeline.errors import ERROR, Finding, display_path
 from pipeline.mail.placeholders import NEUTRAL, VARIABLES, count, unresolved
@@ -31,26 +35,35 @@ class Target:
     tags: frozenset[str] = frozenset()
 
 
-class _Links(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.hrefs: list[str] = []
-        self.images: list[str] = []
-        self.anchors: set[str] = set()
+@dataclass
+class Reading:
+    """What the gate needs from the parsed email: every link, every image source, every anchor name."""
 
-    def updatepos(self, i: int, j: int) -> int:
-        return j  # no position is ever asked for: skip counting lines (about 7 % of the parse)
+    hrefs: list[str]
+    images: list[str]
+    anchors: set[str]
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {k: v or "" for k, v in attrs}
-        if "id" in values:
-            self.anchors.add(values["id"])
-        if tag == "a" and "name" in values:
-            self.anchors.add(values["name"])
-        if tag == "a" and "href" in values:
-            self.hrefs.append(values["href"].strip())
-        if tag == "img":
-            self.images.append(values.get("src", "").strip())
+
+def read(html: str) -> Reading:
+    """The email's links, images and anchors as a browser's parser sees them."""
+    tree = LexborHTMLParser(html)
+    hrefs, images, anchors = [], [], set()
+    seen = set()  # an element matching two of the selectors comes back twice
+    for node in tree.css("a, img, [id]"):
+        if node.mem_id in seen:
+            continue
+        seen.add(node.mem_id)
+        attrs = node.attributes
+        if "id" in attrs:
+            anchors.add(attrs["id"] or "")
+        if node.tag == "a":
+            if "name" in attrs:
+                anchors.add(attrs["name"] or "")
+            if "href" in attrs:
+                hrefs.append((attrs["href"] or "").strip())
+        elif node.tag == "img":
+            images.append((attrs.get("src") or "").strip())
+    return Reading(hrefs, images, anchors)
 
 
 def _absolute(url: str) -> bool:
@@ -99,9 +112,7 @@ def _where(bad: str, issue: Issue | None, layout: Path | None, tags: Iterable[st
 
 def check_html(html: str, target: Target, issue: Issue | None = None, layout: Path | None = None) -> list[Finding]:
     """Every problem that must stop this HTML from being written or sent, as findings."""
-    parser = _Links()
-    parser.feed(html)
-    parser.close()
+    parser = read(html)
     found: list[Finding] = []
     tags = [*target.tags, target.unsubscribe]
     for href in parser.hrefs:
