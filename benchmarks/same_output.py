@@ -69,7 +69,8 @@ def outputs(directory: Path) -> dict[str, bytes]:
         assert built.email is not None, built.findings
         for service in ("generic", "mailchimp"):
             try:
-                export_issue(config, str(issue.path), service, directory / "outbox" / "export", drafts=True)
+                out = directory / "outbox" / "export"
+                export_issue(config, str(issue.path), esp_name=service, out=out, drafts=True)
             except PipelineError as exc:  # a refused export (no subject) is an output too
                 (directory / "outbox" / "export").mkdir(parents=True, exist_ok=True)
                 name = f"{issue.stem}-{service}.refused"

@@ -376,7 +376,16 @@ def export(
     summary = Summary("exported")
     esp = esp_option(config, esp)
     try:
-        done = export_issue(config, issue, esp, Path(out) if out else None, force, drafts, to, hosted_copy)
+        done = export_issue(
+            config,
+            issue,
+            esp_name=esp,
+            out=Path(out) if out else None,
+            force=force,
+            drafts=drafts,
+            to=to,
+            hosted_copy=hosted_copy,
+        )
     except PipelineError as exc:
         if fmt == "text":
             print_findings(exc.findings)

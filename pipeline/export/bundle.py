@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
 from pathlib import Path
+from typing import Any
 
 from pipeline.build import Built, load_issues, prepare
 from pipeline.config import Config
@@ -394,17 +395,9 @@ def plan_export(
     return Exported(issue, profile, folder, zip_path, files, warnings)
 
 
-def export_issue(
-    config: Config,
-    target: str,
-    esp_name: str | None = None,
-    out: Path | None = None,
-    force: bool = False,
-    drafts: bool = False,
-    to: str | None = None,
-    hosted_copy: bool | None = None,
-) -> Exported:
-    """Gate, bundle and store one issue for one service; raises PipelineError with every reason to refuse."""
-    exported = plan_export(config, target, esp_name, out, force, drafts, to, hosted_copy)
+def export_issue(config: Config, target: str, *, force: bool = False, **options: Any) -> Exported:
+    """Gate, bundle and store one issue for one service (`plan_export`'s options); raises PipelineError
+    with every reason to refuse."""
+    exported = plan_export(config, target, force=force, **options)
     exported.changed = store(exported.folder, exported.zip_path, exported.files, force)
     return exported
