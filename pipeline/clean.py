@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.config import Config
-from pipeline.errors import WARNING, Finding
+from pipeline.errors import WARNING, Finding, under_root
 from pipeline.load import issue_paths, peek_not_draft, read_issue
 from pipeline.output import RESERVED
 
@@ -58,7 +58,7 @@ def stale_outputs(config: Config) -> list[Stale]:
 
 
 def describe(stale: Stale, root: Path) -> str:
-    where = stale.folder.relative_to(root).as_posix() if stale.folder.is_relative_to(root) else str(stale.folder)
+    where = under_root(stale.folder, root)
     why = "its issue file is gone" if stale.why == "deleted" else "its issue is a draft now"
     return f"{where}/: {why}"
 
@@ -72,6 +72,5 @@ def warnings(config: Config) -> list[Finding]:
     return found
 
 
-def remove(stale: list[Stale]) -> None:
-    for s in stale:
-        shutil.rmtree(s.folder)
+def remove(stale: Stale) -> None:
+    shutil.rmtree(stale.folder)

@@ -18,7 +18,7 @@ import click
 from pipeline.build import build_one, load_issues, prepare
 from pipeline.config import Config, load_config
 from pipeline.console import Console, escape
-from pipeline.errors import Finding, PipelineError, absolute, has_errors
+from pipeline.errors import Finding, PipelineError, absolute, has_errors, under_root
 from pipeline.newissue import create_issue
 from pipeline.summary import Summary, archive_report, build_report, export_report, grouped
 
@@ -523,7 +523,7 @@ def archive(ctx: click.Context, out: str | None, base_url: str | None, drafts: b
         result = build_archive(config, Path(out) if out else None, drafts, advance)
     summary = Summary("archived").count([*config.warnings, *result.findings])
     summary.seconds = time.perf_counter() - start
-    where = result.out.relative_to(config.root) if result.out.is_relative_to(config.root) else result.out
+    where = under_root(result.out, config.root)
     if result.ok:
         summary.done = result.issues
     if not text:
@@ -589,7 +589,7 @@ def clean(ctx: click.Context, dry_run: bool) -> None:
     for s in stale:
         if not dry_run:
             try:
-                remove([s])
+                remove(s)
             except OSError as exc:
                 err_console.print(f"[red]cannot remove {escape(str(s.folder))}: {escape(str(exc))}[/red]")
                 sys.exit(1)

@@ -62,6 +62,11 @@ def display_path(path: Path | str) -> str:
         return str(p)
 
 
+def under_root(path: Path, root: Path) -> str:
+    """`path` relative to the project when it is inside it (posix), else as given."""
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
 def has_errors(findings: list[Finding]) -> bool:
     return any(f.is_error for f in findings)
 

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from pipeline.config import Config
-from pipeline.errors import Finding, PipelineError
+from pipeline.errors import Finding, PipelineError, under_root
 from pipeline.export.bundle import find_issue
 from pipeline.output import RESERVED
 
@@ -45,11 +45,12 @@ def email_page(config: Config, target: str | None) -> Path:
     return page
 
 
-def archive_page(config: Config, target: str | None, out: Path | None = None) -> Path:
+def archive_page(config: Config, target: str | None) -> Path:
     """The archive's page of issue `target`, or its index page."""
-    site = out if out is not None else config.root / config["archive.out"]
+    site = config.root / config["archive.out"]
     page = site / "index.html" if target is None else site / str(find_issue(config, target).number) / "index.html"
     if not page.is_file():
-        where = page.relative_to(config.root).as_posix() if page.is_relative_to(config.root) else str(page)
-        raise PipelineError(Finding(where, 0, "open-missing", "not built yet: run krasse archive"))
+        raise PipelineError(
+            Finding(under_root(page, config.root), 0, "open-missing", "not built yet: run krasse archive")
+        )
     return page

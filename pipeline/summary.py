@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.errors import Finding
@@ -125,11 +124,11 @@ def export_report(summary: Summary, done: Exported, findings: list[Finding]) -> 
     }
 
 
-def archive_report(summary: Summary, result: ArchiveResult, where: Path, findings: list[Finding]) -> dict:
+def archive_report(summary: Summary, result: ArchiveResult, where: str, findings: list[Finding]) -> dict:
     """`krasse archive --format json`: the site folder, what was rendered, written and removed."""
     return {
         "ok": result.ok,
-        "out": str(where),
+        "out": where,
         "issues": result.issues,
         "rendered": result.rendered,
         "written": len(result.written),

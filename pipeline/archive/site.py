@@ -299,12 +299,14 @@ def _indexed_words(plan: Plan) -> Callable[[int], str | None]:
 
     def words(number: int) -> str | None:
         data = cached.get(number)
+        if data is None:
+            return None
         try:
             script = (plan.target / str(number) / "text.js").read_text("utf-8")
         except (OSError, ValueError):
             return None
         text = read_text_js(script, number)
-        if data is None or text is None:
+        if text is None:
             return None
         return search_words(data["title"], data["tags"], [text])
 
