@@ -50,8 +50,9 @@ def load_issues(config: Config, paths: Sequence[Path] | None = None, drafts: boo
     skipped: list[str] = []
     others: list[tuple[Path, int]] = []
     checked = 0
-    for path in sorted(set(chosen) | set(every)):
-        if path not in chosen:
+    wanted = set(chosen)
+    for path in sorted(wanted | set(every)):
+        if path not in wanted:
             # Numbers must be unique across the whole folder, not just the files asked for; the
             # others are not read in full, so one broken or huge file cannot slow this one down.
             number = peek_number(path)

@@ -72,16 +72,13 @@ def esp_option(config: Config, name: str | None) -> str | None:
     from pipeline.export import services
 
     try:
-        profiles = services.load_profiles(config.root)
+        profiles = services.current_profiles(config.root)
     except PipelineError as exc:
         fail(exc.findings)
-    if name.lower() in profiles:
-        return name.lower()
     try:
-        services.choose(profiles, name)
+        return services.choose(profiles, name).key
     except PipelineError as exc:
         raise click.BadParameter(exc.findings[0].message, param_hint="--esp") from None
-    return name
 
 
 def issue_args(paths: tuple[str, ...]) -> list[Path]:

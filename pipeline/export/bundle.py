@@ -152,7 +152,7 @@ def for_service(email: Email, profile: esp.Profile, values: dict[str, str]) -> t
     """HTML and text for one service: typed merge-tag syntax escaped, then the layout's placeholders
     filled. What the text part must keep as typed is `services.typed_syntax`'s to report."""
     html = placeholders.escape_html(email.marked_html, placeholders.live_pattern(profile.live))
-    text, _ = placeholders.escape_text(
+    text = placeholders.escape_text(
         email.marked_text, placeholders.live_pattern(profile.live, neutral=False), profile.string_literals
     )
     return placeholders.fill_html(html, values), placeholders.fill_text(text, values)
@@ -372,7 +372,7 @@ def plan_export(
     sent_at: dt.datetime | None = None,
 ) -> Exported:
     """Gate and bundle one issue for one service, in memory; raises PipelineError with every reason to refuse."""
-    profiles = esp.load_profiles(config.root)
+    profiles = esp.current_profiles(config.root)
     profile = esp.choose(profiles, esp_name or config["export.esp"], "--esp" if esp_name else "newsletter.toml")
     issue = find_issue(config, target)
     built = gate(issue, config, drafts)

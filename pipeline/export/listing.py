@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.export.services import BUILTIN, Profile, load_profiles, parse_profiles
+from pipeline.mail.placeholders import NAMES
 
 
 def builtin_names() -> list[str]:
@@ -23,7 +24,7 @@ def as_dict(profile: Profile) -> dict:
     return {
         "key": profile.key,
         "name": profile.name,
-        "tags": {"unsubscribe": profile.unsubscribe, "web": profile.web, "first_name": profile.first_name},
+        "tags": {name: getattr(profile, name) for name in NAMES},
         "hosted_copy": profile.hosted_copy,
         "import": profile.import_,
         "source": profile.source,

@@ -16,7 +16,7 @@ from typing import Any
 
 from pipeline.config import load_toml, toml_line
 from pipeline.errors import WARNING, Finding, PipelineError, display_path
-from pipeline.mail.placeholders import live_pattern
+from pipeline.mail.placeholders import NAMES, live_pattern
 from pipeline.model import Issue
 
 BUILTIN = Path(__file__).with_name("services.toml")
@@ -47,7 +47,6 @@ _FIELDS = {"name": "name", "unsubscribe": "unsubscribe", "web": "web", "first_na
            "hosted_copy": "hosted_copy", "import": "import_", "source": "source", "live": "live",
            "string_literals": "string_literals"}  # fmt: skip
 _REQUIRED = ("name", "unsubscribe")
-_TAGS = ("unsubscribe", "web", "first_name")
 
 
 def _check_tag(value: str) -> str | None:
@@ -113,7 +112,7 @@ def parse_profiles(text: str, path: Path, base: dict[str, Profile] | None = None
             elif not isinstance(value, str):
                 problems.append(Finding(name, where, "esp-value", f"{key}.{field}: expected text in quotes"))
                 continue
-            elif field in _TAGS and (why := _check_tag(value)):
+            elif field in NAMES and (why := _check_tag(value)):
                 problems.append(Finding(name, where, "esp-value", f"{key}.{field}: {why}"))
                 continue
             values[_FIELDS[field]] = value
@@ -129,7 +128,7 @@ def parse_profiles(text: str, path: Path, base: dict[str, Profile] | None = None
             )
             continue
         if "live" not in values:  # a new profile without `live`: its own tags' openings, like `{{` or `*|`
-            tags = (values.get(t, "") for t in _TAGS)
+            tags = (values.get(t, "") for t in NAMES)
             values["live"] = tuple(sorted({re.escape(tag[:2]) for tag in tags if len(tag) >= 2}))
         profiles[key] = Profile(**values)
     if problems:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import re
-import tomllib
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
@@ -28,21 +27,17 @@ _BOILER_LINK = re.compile(
     re.I,
 )
 _CUT = re.compile(r"^\s*(?:weiterlesen im (?:web|browser)|continue reading online)", re.I)
-_NOT_TAGS = {"name", "import", "source", "hosted_copy"}
 _SOME_TEXT = re.compile(r"\S")
 
 
+@functools.cache
 def merge_tag_pattern() -> re.Pattern[str]:
-    """Every tag of every built-in service profile, plus the usual tag syntaxes of services we do not know.
+    """Every tag of every built-in service profile, plus the usual tag syntaxes of services we do not know."""
+    from pipeline.export.services import BUILTIN, parse_profiles
+    from pipeline.mail.placeholders import NAMES
 
-    Read straight from services.toml: every string that is not a description is a tag.
-    """
-    from pipeline.export.services import BUILTIN
-
-    known: set[str] = set()
-    for profile in tomllib.loads(BUILTIN.read_text(encoding="utf-8")).values():
-        if isinstance(profile, dict):
-            known |= {v for k, v in profile.items() if isinstance(v, str) and v and k not in _NOT_TAGS}
+    profiles = parse_profiles(BUILTIN.read_text(encoding="utf-8"), BUILTIN).values()
+    known = {tag for p in profiles for name in NAMES if (tag := getattr(p, name))}
     generic = [
         r"\*\|[A-Z0-9_:]+\|\*",  # Mailchimp
         r"\{\{[^{}\n]{1,80}\}\}",  # Liquid, Jinja, Handlebars, Go templates
@@ -52,11 +47,6 @@ def merge_tag_pattern() -> re.Pattern[str]:
     ]
     specific = sorted((re.escape(t) for t in known), key=len, reverse=True)
     return re.compile("|".join(specific + generic))
-
-
-@functools.cache
-def _merge() -> re.Pattern[str]:
-    return merge_tag_pattern()
 
 
 def style_of(el: Tag) -> str:
@@ -126,7 +116,7 @@ def drop_chrome(root: Tag, draft: Draft) -> None:
 
 def _is_boiler_link(a: Tag) -> bool:
     href = str(a.get("href") or "")
-    return bool(_BOILER_LINK.match(text_of(a))) or bool(href and _merge().fullmatch(href.strip()))
+    return bool(_BOILER_LINK.match(text_of(a))) or bool(href and merge_tag_pattern().fullmatch(href.strip()))
 
 
 def drop_boilerplate_links(root: Tag, draft: Draft, newsletter: str) -> None:
@@ -156,7 +146,7 @@ def drop_boilerplate_links(root: Tag, draft: Draft, newsletter: str) -> None:
 
 
 def strip_merge_tags(root: Tag, draft: Draft) -> None:
-    merge = _merge()
+    merge = merge_tag_pattern()
     for s in list(root.find_all(string=True)):
         if merge.search(s):
             for tag in merge.findall(s):

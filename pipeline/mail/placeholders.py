@@ -96,12 +96,13 @@ def escape_html(html: str, live: re.Pattern[str]) -> str:
     return "".join(out)
 
 
-def escape_text(text: str, live: re.Pattern[str], literals: bool) -> tuple[str, list[str]]:
+def escape_text(text: str, live: re.Pattern[str], literals: bool) -> str:
     """Plain text has no character references. A template language with string literals (Liquid, Jinja,
-    Django, Go templates) prints `{{ "{{" }}` as `{{`; elsewhere the typed syntax stays and is returned."""
+    Django, Go templates) prints `{{ "{{" }}` as `{{`; elsewhere the typed syntax stays (reported by
+    `services.typed_syntax`)."""
     if literals:
-        return live.sub(lambda m: '{{ "' + m.group(0) + '" }}', text), []
-    return text, sorted({m.group(0) for m in live.finditer(text)})
+        return live.sub(lambda m: '{{ "' + m.group(0) + '" }}', text)
+    return text
 
 
 def layout_literals(output: str, author: Iterable[str]) -> list[str]:
