@@ -346,7 +346,8 @@ BODY_ONLY = ("links", "images", "footnotes", "headings", "tab-indent", "nesting"
 def check_body(issue: Issue, config: Config) -> list[Finding]:
     """Body checks of an issue whose front matter failed: one error must not hide the others."""
     try:
-        rendered = render(issue, config["newsletter.base_url"])
+        keys = ("newsletter.base_url", "email.preheader_length", "newsletter.language")
+        rendered = render(issue, *(config[k] for k in keys))  # as prepare() renders it
     except PipelineError as exc:  # over a budget, or raw HTML nested too deep
         return exc.findings
     ctx = Context(issue, rendered, config)

@@ -26,7 +26,7 @@ from pipeline.build import Built, load_issues, prepare
 from pipeline.config import Config
 from pipeline.errors import ERROR, WARNING, Finding, PipelineError, display_path, has_errors, project_relative
 from pipeline.export import services as esp
-from pipeline.export.eml import PLACEHOLDER_TO, Headers, build_eml, parse_recipients
+from pipeline.export.eml import PLACEHOLDER_TO, Headers, build_eml, parse_recipients, unsubscribe_mailto
 from pipeline.images import read_image
 from pipeline.mail import placeholders
 from pipeline.mail.compose import Email
@@ -161,7 +161,7 @@ def for_service(email: Email, profile: esp.Profile, values: dict[str, str]) -> t
 def eml_values(config: Config, web_url: str) -> dict[str, str]:
     """The .eml is sent as is, so nothing in it may wait for a service: the unsubscribe link is
     footer.unsubscribe_url, else a mailto: to the sender (as in List-Unsubscribe); no first name."""
-    unsubscribe = config["footer.unsubscribe_url"] or f"mailto:{config['sender.address']}?subject=unsubscribe"
+    unsubscribe = config["footer.unsubscribe_url"] or unsubscribe_mailto(config["sender.address"])
     return {"unsubscribe": unsubscribe, "web": web_url, "first_name": ""}
 
 

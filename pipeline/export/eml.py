@@ -70,10 +70,15 @@ def _address(name: str, addr: str) -> Address:
     return Address(display_name=name, username=local, domain=domain)
 
 
+def unsubscribe_mailto(sender: str) -> str:
+    """The unsubscribe link of a message no service fills: a mail to the sender."""
+    return f"mailto:{sender}?subject=unsubscribe"
+
+
 def list_unsubscribe(headers: Headers) -> str:
     """The https endpoint (when configured) and a mailto to the sender with subject "unsubscribe"."""
     links = [f"<{headers.unsubscribe_url}>"] if headers.unsubscribe_url.startswith("https://") else []
-    links.append(f"<mailto:{headers.from_addr}?subject=unsubscribe>")
+    links.append(f"<{unsubscribe_mailto(headers.from_addr)}>")
     return ", ".join(links)
 
 
