@@ -191,10 +191,7 @@ def bundle(
     target = Target(f"the {profile.name} export", values["unsubscribe"], frozenset({values["web"]}))
     final_gate(html, text, target, issue, config)
     sendable = eml_values(config, web_url)
-    eml_html = placeholders.fill_html(
-        placeholders.escape_html(email.marked_html, placeholders.live_pattern(())), sendable
-    )
-    eml_text = placeholders.fill_text(email.marked_text, sendable)
+    eml_html, eml_text = email.filled(sendable)
     final_gate(eml_html, eml_text, Target("email.eml", sendable["unsubscribe"]), issue, config)
     headers = Headers(
         subject=issue.meta.subject,

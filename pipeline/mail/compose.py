@@ -88,18 +88,27 @@ class Email:
     def outbox_values(self) -> dict[str, str]:
         return {"unsubscribe": UNSUBSCRIBE, "web": self.web_url, "first_name": NEUTRAL["first_name"]}
 
-    @cached_property
-    def html(self) -> str:
-        """The email as built: the web-version link points at the issue's archive page, the other
-        placeholders are neutral, and typed neutral spellings are escaped."""
+    def filled(self, values: dict[str, str]) -> tuple[str, str]:
+        """HTML and text with the placeholders filled, for a target no mailing service templates (the
+        outbox, the .eml): typed neutral spellings are escaped in the HTML."""
         escaped = self.marked_html
         if any(spelling in escaped for spelling in NEUTRAL.values()):  # else there is nothing to escape
             escaped = placeholders.escape_html(escaped, placeholders.live_pattern(()))
-        return placeholders.fill_html(escaped, self.outbox_values)
+        return placeholders.fill_html(escaped, values), placeholders.fill_text(self.marked_text, values)
 
     @cached_property
+    def _outbox(self) -> tuple[str, str]:
+        """The email as built: the web-version link points at the issue's archive page, the other
+        placeholders are neutral."""
+        return self.filled(self.outbox_values)
+
+    @property
+    def html(self) -> str:
+        return self._outbox[0]
+
+    @property
     def text(self) -> str:
-        return placeholders.fill_text(self.marked_text, self.outbox_values)
+        return self._outbox[1]
 
     @property
     def mjml(self) -> str:
