@@ -34,14 +34,22 @@ def _language_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     patch.undo()
 
 
+def copy_project(dest: Path, issues: bool = True) -> Path:
+    """The project's config and layouts at `dest`, with the example issues or an empty issues/."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "newsletter.toml", dest / "newsletter.toml")
+    shutil.copytree(ROOT / "layouts", dest / "layouts")
+    if issues:
+        shutil.copytree(ROOT / "issues", dest / "issues")
+    else:
+        (dest / "issues").mkdir()
+    return dest
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A copy of the project's config, layouts and example issues, safe to edit and build."""
-    dest = tmp_path / "project"
-    dest.mkdir()
-    shutil.copy(ROOT / "newsletter.toml", dest / "newsletter.toml")
-    shutil.copytree(ROOT / "layouts", dest / "layouts")
-    shutil.copytree(ROOT / "issues", dest / "issues")
+    dest = copy_project(tmp_path / "project")
     (dest / "outbox").mkdir()
     return dest
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, krasse
+from conftest import copy_project, krasse
 
 pytestmark = pytest.mark.browser
 
@@ -17,10 +16,7 @@ WIDTHS = [600, 375]
 @pytest.fixture(scope="module")
 def outbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
     dest = tmp_path_factory.mktemp("browser") / "project"
-    dest.mkdir()
-    shutil.copy(ROOT / "newsletter.toml", dest / "newsletter.toml")
-    shutil.copytree(ROOT / "layouts", dest / "layouts")
-    shutil.copytree(ROOT / "issues", dest / "issues")
+    copy_project(dest)
     assert krasse(dest, "build").exit_code == 0
     return dest / "outbox"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, copy_project
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -97,15 +97,10 @@ def test_deep_and_repeated_nesting(levels: int, repeat: int, quotes: int) -> Non
 
 @pytest.fixture(scope="module")
 def preview_project(tmp_path_factory: pytest.TempPathFactory):
-    import shutil
-
     from pipeline.preview import Preview
 
     root = tmp_path_factory.mktemp("fuzz") / "project"
-    root.mkdir()
-    shutil.copy(ROOT / "newsletter.toml", root / "newsletter.toml")
-    shutil.copytree(ROOT / "layouts", root / "layouts")
-    shutil.copytree(ROOT / "issues", root / "issues")
+    copy_project(root)
     (root / "outbox").mkdir()
     with Preview(root, port=0) as preview:
         yield root, preview

@@ -6,7 +6,6 @@ and the same number of footnotes as the original.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -39,13 +38,9 @@ def facts(root: Path, stem: str) -> tuple:
 @pytest.fixture(scope="module")
 def original(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example project, built, exported for the generic service and archived, once for this module."""
-    from conftest import ROOT
+    from conftest import copy_project
 
-    root = tmp_path_factory.mktemp("original")
-    for name in ("newsletter.toml",):
-        shutil.copy(ROOT / name, root / name)
-    shutil.copytree(ROOT / "layouts", root / "layouts")
-    shutil.copytree(ROOT / "issues", root / "issues")
+    root = copy_project(tmp_path_factory.mktemp("original"))
     draft = root / "issues" / "044-entwurf.md"  # the draft goes out too, so every example makes the trip
     draft.write_text(
         draft.read_text(encoding="utf-8").replace(
@@ -62,13 +57,9 @@ def original(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def fresh(tmp_path: Path) -> Path:
-    from conftest import ROOT
+    from conftest import copy_project
 
-    root = tmp_path / "fresh"
-    (root / "issues").mkdir(parents=True)
-    shutil.copy(ROOT / "newsletter.toml", root / "newsletter.toml")
-    shutil.copytree(ROOT / "layouts", root / "layouts")
-    return root
+    return copy_project(tmp_path / "fresh", issues=False)
 
 
 def compare(original: Path, rebuilt: Path) -> None:

@@ -6,11 +6,10 @@ Each test names the client that is hurt when it fails (caniemail feature ids in 
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, krasse
+from conftest import ROOT, copy_project, krasse
 from generate import generate_issue
 
 EXAMPLES = ["041-plattform-daemmerung", "042-der-moment", "043-kurz-und-buendig"]
@@ -35,10 +34,7 @@ Ein *kursives* Wort, ein **fettes** und die Haupt*sache* bleiben betont; Nutzer:
 def outbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The examples and a long generated issue, built once."""
     dest = tmp_path_factory.mktemp("inbox") / "project"
-    dest.mkdir()
-    shutil.copy(ROOT / "newsletter.toml", dest / "newsletter.toml")
-    shutil.copytree(ROOT / "layouts", dest / "layouts")
-    shutil.copytree(ROOT / "issues", dest / "issues")
+    copy_project(dest)
     (dest / "issues" / f"{LONG}.md").write_text(generate_issue(50, 40_000, 50, footnotes=30), encoding="utf-8")
     (dest / "issues" / f"{GENDER}.md").write_text(GENDER_ISSUE, encoding="utf-8")
     result = krasse(dest, "build")

@@ -9,12 +9,11 @@ One browser and one page for the whole module: the machine is shared.
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, krasse
+from conftest import copy_project, krasse
 from generate import generate_issue
 
 pytestmark = pytest.mark.browser
@@ -84,10 +83,7 @@ MEASURE = """() => {
 @pytest.fixture(scope="module")
 def outbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
     dest = tmp_path_factory.mktemp("inbox-browser") / "project"
-    dest.mkdir()
-    shutil.copy(ROOT / "newsletter.toml", dest / "newsletter.toml")
-    shutil.copytree(ROOT / "layouts", dest / "layouts")
-    shutil.copytree(ROOT / "issues", dest / "issues")
+    copy_project(dest)
     (dest / "issues/050-lang.md").write_text(generate_issue(50, 40_000, 50, footnotes=30), encoding="utf-8")
     result = krasse(dest, "build")
     assert result.exit_code == 0, result.output

@@ -8,13 +8,12 @@ text part. Checked here with an HTML parser of its own, not with the gate under 
 from __future__ import annotations
 
 import re
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, copy_project
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_no_word_lost import LETTERS, WORD, bracket_word, source_words
@@ -64,11 +63,7 @@ HEAD = (
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     dest = tmp_path_factory.mktemp("property") / "project"
-    dest.mkdir()
-    shutil.copy(ROOT / "newsletter.toml", dest / "newsletter.toml")
-    shutil.copytree(ROOT / "layouts", dest / "layouts")
-    (dest / "issues").mkdir()
-    return dest
+    return copy_project(dest, issues=False)
 
 
 class Links(HTMLParser):
