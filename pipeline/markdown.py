@@ -444,16 +444,26 @@ def _render_footnote_ref(self, tokens, idx, options, env) -> str:
     return f'<sup class="fnref"><a href="#fn{n}" id="{ref_id}" name="{ref_id}">[{n}]</a></sup>'
 
 
-def _render_footnote_open(self, tokens, idx, options, env) -> str:
+def _note_label(token: Token) -> str:
     """Each note opens with the `[n]` its marker shows, so marker and note match by eye in apps
     that do not jump (Gmail and Yahoo apps), and with `<a name>` for those that only jump to that."""
-    n = tokens[idx].meta["id"] + 1
-    label = f'<a name="fn{n}"><b>[{n}]</b></a>'
-    following = tokens[idx + 1] if idx + 1 < len(tokens) else None
-    if following is not None and following.type == "paragraph_open":
-        following.hidden = True  # the label opens that paragraph itself
-        return f'<li id="fn{n}"><p>{label} '
-    return f'<li id="fn{n}"><p>{label}</p>\n'
+    n = token.meta["id"] + 1
+    return f'<a name="fn{n}"><b>[{n}]</b></a>'
+
+
+def _render_footnote_open(self, tokens, idx, options, env) -> str:
+    token = tokens[idx]
+    if idx + 1 < len(tokens) and tokens[idx + 1].type == "paragraph_open":
+        return f'<li id="fn{token.meta["id"] + 1}">'  # the paragraph opens with the label itself
+    return f'<li id="fn{token.meta["id"] + 1}"><p>{_note_label(token)}</p>\n'
+
+
+def _render_paragraph_open(self, tokens, idx, options, env) -> str:
+    """A note's first paragraph starts with its label, inside its own `<p>` (and its `lang`):
+    rendering reads the tokens and never changes them, so a document renders the same every time."""
+    if idx and tokens[idx - 1].type == "footnote_open":
+        return f"<p{self.renderAttrs(tokens[idx])}>{_note_label(tokens[idx - 1])} "
+    return self.renderToken(tokens, idx, options, env)
 
 
 def _render_footnote_anchor(self, tokens, idx, options, env) -> str:
@@ -576,6 +586,7 @@ def configured(fast: bool = True) -> MarkdownIt:
     md.core.ruler.push("languages", _mark_languages)
     md.add_render_rule("footnote_ref", _render_footnote_ref)
     md.add_render_rule("footnote_open", _render_footnote_open)
+    md.add_render_rule("paragraph_open", _render_paragraph_open)
     md.add_render_rule("footnote_close", lambda *a: "</li>\n")
     md.add_render_rule("footnote_anchor", _render_footnote_anchor)
     md.add_render_rule("footnote_block_open", lambda *a: "")

@@ -56,6 +56,21 @@ def test_note_that_starts_with_a_quote_still_gets_its_label() -> None:
     assert fr.notes[0].startswith('<li id="fn1"><p><a name="fn1"><b>[1]</b></a></p>\n<blockquote>')
 
 
+def test_note_in_another_language_keeps_its_lang_and_rendering_does_not_change_the_tokens() -> None:
+    """The label goes into the note's first `<p>` with that paragraph's own attributes (detected or `{lang=…}`)."""
+    doc = parse(
+        "Zwei Notizen.[^1] Noch eine.[^2]\n\n"
+        "[^1]: The river authority published its flood report in English only, with every table in the appendix.\n\n"
+        "[^2]: {lang=fr}\n    Ein kurzer Satz.\n"
+    )
+    before = [(t.type, t.hidden, t.attrs) for t in doc.notes]
+    first = render_html(doc).notes
+    assert first[0].startswith('<li id="fn1"><p lang="en"><a name="fn1"><b>[1]</b></a> The river authority')
+    assert first[1].startswith('<li id="fn2"><p lang="fr"><a name="fn2"><b>[2]</b></a> Ein kurzer Satz.')
+    assert [(t.type, t.hidden, t.attrs) for t in doc.notes] == before  # nothing set hidden by rendering
+    assert render_html(doc).notes == first
+
+
 def test_unreferenced_footnote_definition_is_still_printed() -> None:
     fr = render_html(parse("Text[^1].\n\n[^1]: Benutzt.\n[^waise]: Niemand zeigt auf mich.\n"))
     assert len(fr.notes) == 2
