@@ -285,10 +285,10 @@ def plain(doc_run: Sequence[Token]) -> str:
 
 
 def first_sentences(text: str, limit: int = 100) -> str:
-    """The preheader default: whole sentences up to `limit` characters, else a cut at a word."""
-    sentences = re.split(r"(?<=[.!?…])\s+", text.strip())
+    """The preheader default and the archive teaser: whole sentences (as `sentences` splits them, so
+    `5. Januar` or `z. B.` ends none) up to `limit` characters, else a cut at a word."""
     out = ""
-    for sentence in sentences:
+    for sentence in sentences(text.strip()):
         candidate = f"{out} {sentence}".strip()
         if len(candidate) > limit:
             break

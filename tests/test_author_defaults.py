@@ -108,3 +108,27 @@ def test_front_matter_error_still_runs_the_body_checks(empty_project: Path) -> N
     found = {(f["rule"], f["line"]) for f in json.loads(result.stdout)}
     assert found == {("fm-yaml", 3), ("link-text-vague", 11), ("img-alt", 11)}
     assert not (empty_project / "outbox/001-kaputt").exists()
+
+
+@pytest.mark.parametrize(
+    ("intro", "expected"),
+    [
+        (  # one sentence longer than the limit: cut at a word, not after the ordinal (it gave "Am 5.")
+            "Hallo! Am 5. Januar erscheint die nächste Ausgabe mit einem langen Schwerpunkt über Brücken, "
+            "Fähren und Stege.",
+            "Am 5. Januar erscheint die nächste Ausgabe mit einem langen Schwerpunkt über Brücken, Fähren und…",
+        ),
+        (  # an abbreviation does not end it either (it gave "Das steht z.")
+            "Das steht z. B. im Bericht des Landkreises über die Fähren, die im Winter an keinem einzigen Tag fuhren.",
+            "Das steht z. B. im Bericht des Landkreises über die Fähren, die im Winter an keinem einzigen Tag…",
+        ),
+        (  # whole sentences when they fit, with the ordinal inside the first
+            "Moin! Am 12. März zählen wir Brücken. "
+            "Danach zählen wir alle Stege und Furten im ganzen Landkreis, jede einzelne.",
+            "Am 12. März zählen wir Brücken.",
+        ),
+    ],
+)
+def test_default_preheader_splits_sentences_as_sentences_does(intro: str, expected: str) -> None:
+    """The preheader ends where `sentences` ends a sentence: never at `5. Januar` or `z. B.`."""
+    assert default_preheader(intro, 100) == expected

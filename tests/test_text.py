@@ -106,6 +106,18 @@ def test_plain_and_preheader_default() -> None:
     assert cut.endswith("…") and len(cut) <= 40
 
 
+def test_first_sentences_of_an_archive_teaser_keep_ordinals_and_abbreviations() -> None:
+    """The archive teaser cuts as the preheader does: `3. Oktober` and `z. B.` do not end a sentence."""
+    from pipeline.archive.pages import TEASER_LENGTH
+
+    long = "Seit dem 3. Oktober zählt der Verein z. B. " + "Brücken, Stege, Furten und Fähren " * 7 + "im Landkreis."
+    teaser = first_sentences(long + " Zweiter Satz.", TEASER_LENGTH)  # one sentence too long: cut at a word
+    assert teaser.startswith("Seit dem 3. Oktober zählt der Verein z. B. Brücken") and teaser.endswith("Fähren…")
+    assert len(teaser) <= TEASER_LENGTH
+    short = "Am 3. Oktober zählt der Verein z. B. Brücken."
+    assert first_sentences(short + " Dann kommt " + "ein langer Satz " * 20, TEASER_LENGTH) == short
+
+
 def test_a_long_note_wraps_with_its_label() -> None:
     parts = render_text(parse("Text[^1].\n\n[^1]: " + "Ein langer Satz in der Anmerkung. " * 8 + "\n"))
     lines = parts.notes[0].splitlines()
