@@ -164,3 +164,33 @@ def test_same_source_gives_byte_identical_issues(tmp_path: Path, empty_project: 
         assert krasse(project, "import", str(path)).exit_code == 0
         outputs.append({p.name: p.read_bytes() for p in (project / "issues").glob("*.md")})
     assert len(outputs[0]) == 2 and outputs[0] == outputs[1]
+
+
+def test_text_part_with_two_issue_headings_imports_as_one_with_distinct_notes(empty_project: Path) -> None:
+    """Each heading's part numbers its notes from 1: merged, the later part's notes follow on (not two `[^1]`)."""
+    text = (
+        "Krasse Links No. 8\n\nDie Weichenheizung im Norden fällt wieder aus.¹\n\n\n"
+        "Anmerkungen\n¹ Laut Stellwerksbericht vom Dienstag.\n\n\n"
+        "Krasse Links No. 9\n\nIm Süden frieren die Signale ein.¹ Und die Schranken.²\n\n\n"
+        "Anmerkungen\n¹ So schreibt es die Bahnmeisterei.\n² Gemeldet am Donnerstag.\n"
+    )
+    eml = empty_project / "doppelt.eml"
+    eml.write_bytes(bytes(message(8, "Sun, 05 Jan 2025", None, text)))
+    result = krasse(empty_project, "import", str(eml))
+    assert result.exit_code == 0, result.output
+    assert (
+        "text part holds 2 issue headings (No. 8, No. 9): imported as one issue" in result.output
+    )  # the author is told why one issue holds both
+    [issue] = issues_of(empty_project).values()
+    assert issue.number == 8
+    body = issue.body
+    assert "Norden fällt wieder aus.[^1]" in body and "Signale ein.[^2] Und die Schranken.[^3]" in body
+    # the notes all stand at the end, in order, as in any other import
+    assert body.rstrip().endswith(
+        "[^1]: Laut Stellwerksbericht vom Dienstag.\n\n"
+        "[^2]: So schreibt es die Bahnmeisterei.\n\n"
+        "[^3]: Gemeldet am Donnerstag."
+    )
+    doc = parse(body)
+    assert len(doc.items) == 2 and doc.footnote_count == 3
+    assert krasse(empty_project, "build").exit_code == 0

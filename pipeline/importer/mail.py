@@ -9,18 +9,22 @@ from __future__ import annotations
 import email
 import mailbox
 import re
+from collections import Counter
 from email import policy
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from pipeline.errors import Finding
-from pipeline.importer.draft import Draft, find_number, strip_name, words
+from pipeline.importer.draft import SEPARATOR, Draft, find_number, strip_name, words
 from pipeline.importer.htmlpage import convert_html
 from pipeline.importer.plain import convert_text
 
 _HEADERS = ("From", "Date", "Subject", "Message-ID", "MIME-Version")
 _CID = re.compile(r"\]\(<?cid:([^)>\s]+)>?\)")
+# A footnote label as the text reader writes it (a literal `[^1]` in the text is escaped: `\[^1\]`).
+_LABEL = re.compile(r"\[\^(\d+)\]")
+_NOTES_START = re.compile(r"^\[\^\d+\]: ", re.M)  # the reader puts a part's notes after its text
 
 
 def read_message(raw: bytes, source: str, newsletter: str) -> tuple[list[Draft], list[Finding]]:
@@ -65,13 +69,7 @@ def convert_message(message: EmailMessage, source: str, newsletter: str) -> tupl
         drafts, findings = convert_text(content, source, newsletter), []
     if findings or not drafts:
         return drafts, findings
-    draft = drafts[0]
-    if len(drafts) > 1:  # one issue per message: a text part that looks like several is still one
-        draft.body = "\n---\n\n".join(d.body for d in drafts)
-        for extra in drafts[1:]:
-            draft.source_words += extra.source_words
-            draft.dropped += extra.dropped
-            draft.notices += extra.notices
+    draft = _one_issue(drafts, source) if len(drafts) > 1 else drafts[0]
     subject = str(message.get("Subject") or "").strip()
     if subject:
         draft.subject = subject
@@ -87,6 +85,44 @@ def convert_message(message: EmailMessage, source: str, newsletter: str) -> tupl
             draft.notices.append((0, f"Date header not readable: {date!r}"))
     _inline_images(message, draft)
     return [draft], []
+
+
+def _one_issue(drafts: list[Draft], source: str) -> Draft:
+    """One issue per message: a text part that looks like several (more than one issue heading) is
+    still one. Each part numbered its notes from 1, so a later part's notes are numbered on after the
+    ones before it (two `[^1]` would lose a note), and all notes go to the end, as in any import."""
+    draft = drafts[0]
+    texts: list[str] = []
+    notes: list[str] = []
+    offset = 0
+    for part in drafts:
+        shift = offset  # a later part's labels follow the ones before
+        body = _LABEL.sub(lambda m, shift=shift: f"[^{int(m.group(1)) + shift}]", part.body)
+        offset += max((int(n) for n in _LABEL.findall(part.body)), default=0)
+        start = _NOTES_START.search(body)
+        text, note = (body[: start.start()], body[start.start() :]) if start else (body, "")
+        texts.extend([text.strip("\n")] if text.strip() else [])
+        notes.extend([note.strip("\n")] if note.strip() else [])
+        if part is not draft:
+            # The reader counted each label (marker and note) as a word of the source: count the new ones.
+            labels = Counter(_LABEL.findall(part.body))
+            draft.source_words += (
+                part.source_words - labels + Counter({str(int(n) + shift): k for n, k in labels.items()})
+            )
+            draft.dropped += part.dropped
+            draft.notices += part.notices
+    draft.source = source
+    draft.body = SEPARATOR.join(texts) + "".join(f"\n\n{note}" for note in notes) + "\n"
+    numbers = ", ".join(f"No. {part.number}" for part in drafts if part.number is not None)
+    renumbered = f"; notes numbered on from part to part ([^1]–[^{offset}])" if offset else ""
+    draft.notices.append(
+        (
+            0,
+            f"the text part holds {len(drafts)} issue headings ({numbers}): imported as one issue (one message, "
+            f"one issue), the parts separated by `---`{renumbered}; split the file by hand if they are separate issues",
+        )
+    )
+    return draft
 
 
 def _inline_images(message: EmailMessage, draft: Draft) -> None:
