@@ -95,6 +95,17 @@ def url_for(src: str, base: str) -> str:
 
 def sniff(path: Path) -> str | None:
     """The image format read from the file's header (PNG, JPEG, GIF, WEBP), or None."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return _sniff(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=256)
+def _sniff(path: str, mtime_ns: int, size: int) -> str | None:
+    """Cached while the file is unchanged, like `_facts`: a build checks an image before it is
+    rendered and again before it is copied, and Pillow's open is most of that check."""
     from PIL import Image
 
     try:
@@ -128,16 +139,17 @@ def inspect(root: Path, source_dir: Path, rel: str, content: bool = True) -> Pro
     try:
         if not real.is_file():
             return Problem("img-missing", f"image {rel} is not a file")
-        size = real.stat().st_size
+        stat = real.stat()
     except OSError:
         return Problem("img-missing", f"image {rel} cannot be read")
+    size = stat.st_size
     if size > MAX_IMAGE_BYTES:
         return Problem(
             "img-size",
             f"image {rel} is {size / 2**20:,.1f} MiB; the limit is {MAX_IMAGE_BYTES // 2**20} MiB "
             "(every reader downloads it)",
         )
-    if content and sniff(real) is None:
+    if content and _sniff(str(real), stat.st_mtime_ns, size) is None:
         return Problem("img-type", f"{rel} is not a PNG, JPEG, GIF or WebP image (SVG is not shown by most inboxes)")
     return None
 

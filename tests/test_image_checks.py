@@ -62,3 +62,49 @@ def test_heavy_image_is_reported(empty_project: Path) -> None:
 def test_shown_size_is_capped_to_the_column(size: tuple[int, int], shown: tuple[int, int]) -> None:
     assert EMAIL_COLUMN == 552
     assert ImageFacts(*size, 1, False).shown() == shown
+
+
+def _opens(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every file Pillow opens from now on, with the per-file caches emptied."""
+    from pipeline import images
+
+    images._sniff.cache_clear()
+    images._facts.cache_clear()
+    opened: list[str] = []
+    real_open = Image.open
+
+    def counting(fp, *args, **kwargs):  # type: ignore[no-untyped-def]
+        opened.append(str(fp))
+        return real_open(fp, *args, **kwargs)
+
+    monkeypatch.setattr(Image, "open", counting)
+    return opened
+
+
+def test_build_opens_each_image_once_for_its_type_and_once_for_its_facts(
+    empty_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.build import build_one, load_issues
+    from pipeline.config import load_config
+
+    write_issue(empty_project, Image.new("RGB", (1200, 600), (30, 80, 160)))
+    config = load_config(empty_project)
+    opened = _opens(monkeypatch)
+    built = build_one(load_issues(config).issues[0], config)
+    assert built.ok and (empty_project / "outbox/001-bilder/images/bild.png").is_file()
+    # render (facts), check (type) and the copy (type again, now from the cache)
+    assert len(opened) == 2 and all(p.endswith("bild.png") for p in opened)
+
+
+def test_type_check_reads_a_replaced_file_again(empty_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.images import inspect, sniff
+
+    folder = empty_project / "issues"
+    write_issue(empty_project, Image.new("RGB", (40, 20), (30, 80, 160)))
+    opened = _opens(monkeypatch)
+    assert inspect(empty_project, folder, "images/bild.png") is None
+    assert sniff(folder / "images/bild.png") == "PNG" and len(opened) == 1  # the second look is cached
+    (folder / "images/bild.png").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>", encoding="utf-8")
+    problem = inspect(empty_project, folder, "images/bild.png")
+    assert problem is not None and problem.rule == "img-type"
+    assert sniff(folder / "images/bild.png") is None and len(opened) == 2
