@@ -20,11 +20,10 @@ from pipeline.images import copy_images
 from pipeline.load import (
     body_only,
     duplicate_numbers,
-    issue_paths,
-    misnamed,
-    peek_number,
+    peek,
     read_issue,
     reserved_name,
+    scan,
 )
 from pipeline.mail.compose import OUTBOX, Email, build_email
 from pipeline.mail.gate import check_html, check_text
@@ -39,31 +38,39 @@ class Loaded:
     findings: list[Finding]  # problems of files that could not be loaded, and duplicates
     skipped: list[str] = field(default_factory=list)  # stems of drafts left out (no --drafts)
     checked: int = 0  # files looked at: the issues and the files that failed to load
+    # Whether a file is a draft, by absolute path, where loading already told: the stale-output
+    # check at the end of a build need not open those files again.
+    draft_of: dict[Path, bool] = field(default_factory=dict)
 
 
 def load_issues(config: Config, paths: Sequence[Path] | None = None, drafts: bool = False) -> Loaded:
     """Read the given files (default: all of issues/), keep drafts only when asked."""
-    every = [absolute(p) for p in issue_paths(config.issues_dir)]
+    listed, names = scan(config.issues_dir, RESERVED)
+    every = [absolute(p) for p in listed]
     chosen = [absolute(p) for p in paths] if paths else every
     issues: list[Issue] = []
-    findings: list[Finding] = [] if paths else misnamed(config.issues_dir, RESERVED)
+    findings: list[Finding] = [] if paths else names
     skipped: list[str] = []
     others: list[tuple[Path, int]] = []
+    draft_of: dict[Path, bool] = {}
     checked = 0
     wanted = set(chosen)
     for path in sorted(wanted | set(every)):
         if path not in wanted:
             # Numbers must be unique across the whole folder, not just the files asked for; the
             # others are not read in full, so one broken or huge file cannot slow this one down.
-            number = peek_number(path)
+            number, not_draft = peek(path)
             if number is not None:
                 others.append((path, number))
+            if not_draft:
+                draft_of[path] = False
             continue
         checked += 1  # counted whether it loads or not (drafts left out are taken off below)
         if path.stem in RESERVED:  # build could not write it: an error for check too
             findings.append(reserved_name(path))
             continue
         issue, found = read_issue(path)
+        draft_of[path] = issue is not None and issue.meta.draft
         findings.extend(found)
         if issue is None and any(f.rule.startswith("fm-") for f in found) and (partial := body_only(path)):
             findings.extend(check_body(partial, config))
@@ -76,7 +83,7 @@ def load_issues(config: Config, paths: Sequence[Path] | None = None, drafts: boo
     findings.extend(dup)
     issues = [i for i in issues if display_path(i.path) not in bad]
     issues.sort(key=lambda i: i.number)
-    return Loaded(issues, findings, skipped, checked - len(skipped))
+    return Loaded(issues, findings, skipped, checked - len(skipped), draft_of)
 
 
 @dataclass

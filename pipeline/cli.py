@@ -153,7 +153,7 @@ def build(ctx: click.Context, paths: tuple[str, ...], drafts: bool, quiet: bool,
                 f"{issue.stem}: {built.email.bytes:,} bytes ({built.email.bytes / budget:.0%} of clip budget), "
                 f"{warnings} warning{'s' if warnings != 1 else ''}, {built.seconds * 1000:.0f} ms → {out}"
             )
-    stale = stale_warnings(config)
+    stale = stale_warnings(config, loaded.draft_of)
     findings.extend(stale)
     summary.count(findings)
     summary.seconds = time.perf_counter() - start

@@ -397,17 +397,36 @@ def read_issue(path: Path) -> tuple[Issue | None, list[Finding]]:
         return None, [Finding(name, 1, "fm-yaml", f"front matter cannot be read: {type(exc).__name__}")]
 
 
-def _candidates(issues_dir: Path, pattern: str) -> list[Path]:
-    # One folder, so sorting by name gives the paths' own order (normcase: as Path compares on
-    # Windows); comparing Path objects made this sort a third of a one-issue archive rebuild.
-    return sorted(
-        (
-            p
-            for p in issues_dir.glob(pattern)
-            if (p.is_file() or (p.is_symlink() and not p.exists())) and not p.name.startswith((".", "_"))
-        ),
-        key=lambda p: os.path.normcase(p.name),
-    )
+def _candidates(issues_dir: Path) -> list[Path]:
+    """The folder's `*.md` and `*.markdown` files (and dangling links), from one listing.
+
+    One folder, so sorting by name gives the paths' own order (normcase: as Path compares on
+    Windows); comparing Path objects made this sort a third of a one-issue archive rebuild. The
+    suffix test matches as `Path.glob` does (case-insensitive only where the platform is).
+    """
+    found = []
+    try:
+        with os.scandir(issues_dir) as entries:
+            for entry in entries:
+                name = entry.name
+                if name.startswith((".", "_")) or not os.path.normcase(name).endswith((".md", ".markdown")):
+                    continue
+                if _is_file(entry) or (entry.is_symlink() and not os.path.exists(entry.path)):
+                    found.append(issues_dir / name)
+    except (FileNotFoundError, NotADirectoryError, PermissionError):
+        return []  # as `Path.glob` did: nothing to list
+    return sorted(found, key=lambda p: os.path.normcase(p.name))
+
+
+def _is_file(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:  # a link loop: `Path.is_file` says False, DirEntry raises
+        return False
+
+
+def _is_md(path: Path) -> bool:
+    return os.path.normcase(path.name).endswith(".md")
 
 
 def reserved_name(path: Path) -> Finding:
@@ -421,15 +440,21 @@ def reserved_name(path: Path) -> Finding:
 
 def issue_paths(issues_dir: Path) -> list[Path]:
     """Every issue file: `<number>-<slug>.md`. A dangling link is kept so reading it reports the
-    problem by name; misnamed files are left to `misnamed`, which says so."""
-    return [p for p in _candidates(issues_dir, "*.md") if p.name[:1].isdigit()]
+    problem by name; misnamed files are left to `scan`, which says so."""
+    return [p for p in _candidates(issues_dir) if _is_md(p) and p.name[:1].isdigit()]
 
 
-def misnamed(issues_dir: Path, reserved: Collection[str] = ()) -> list[Finding]:
-    """Files that look like issues but are not read as one: never skipped without a word. A `reserved`
-    name (one the outputs use) is an error, as it is when named on the command line."""
+def scan(issues_dir: Path, reserved: Collection[str] = ()) -> tuple[list[Path], list[Finding]]:
+    """`issue_paths`, and the files that look like issues but are not read as one, from one listing:
+    never skipped without a word. A `reserved` name (one the outputs use) is an error, as it is when
+    named on the command line."""
+    candidates = _candidates(issues_dir)
+    return [p for p in candidates if _is_md(p) and p.name[:1].isdigit()], _misnamed(candidates, reserved)
+
+
+def _misnamed(candidates: Sequence[Path], reserved: Collection[str]) -> list[Finding]:
     found = []
-    for path in _candidates(issues_dir, "*.md"):
+    for path in (p for p in candidates if _is_md(p)):
         if path.stem in reserved:
             found.append(reserved_name(path))
         elif not path.name[:1].isdigit():
@@ -443,7 +468,7 @@ def misnamed(issues_dir: Path, reserved: Collection[str] = ()) -> list[Finding]:
                     WARNING,
                 )
             )
-    for path in _candidates(issues_dir, "*.markdown"):
+    for path in (p for p in candidates if not _is_md(p)):
         found.append(
             Finding(
                 display_path(path),
@@ -483,9 +508,7 @@ def peek_number(path: Path) -> int | None:
     line keeps one huge or hostile file from slowing down (or breaking) work on another.
     None when the line is not a plain number: that file reports its own problem when built.
     """
-    fm = _peek_front_matter(path)
-    m = _NUMBER_LINE.search(fm) if fm is not None else None
-    return int(m.group(1)) if m else None
+    return peek(path)[0]
 
 
 def peek_not_draft(path: Path) -> bool:
@@ -493,11 +516,17 @@ def peek_not_draft(path: Path) -> bool:
 
     False means "maybe a draft": the caller reads the file properly.
     """
+    return peek(path)[1]
+
+
+def peek(path: Path) -> tuple[int | None, bool]:
+    """`peek_number` and `peek_not_draft` from one read of the file's head."""
     fm = _peek_front_matter(path)
-    if fm is None or not _NUMBER_LINE.search(fm):
-        return False  # not plain block-style front matter: only a real parse can tell
-    lines = _DRAFT_LINE.findall(fm)
-    return not lines or lines == ["false"]
+    m = _NUMBER_LINE.search(fm) if fm is not None else None
+    if m is None:
+        return None, False  # not plain block-style front matter: only a real parse can tell
+    lines = _DRAFT_LINE.findall(fm or "")
+    return int(m.group(1)), not lines or lines == ["false"]
 
 
 def duplicate_numbers(issues: list[Issue], others: Sequence[tuple[Path, int]] = ()) -> list[Finding]:

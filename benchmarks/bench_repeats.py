@@ -1,7 +1,10 @@
-"""Build of one issue with 20 local images, each in a fresh process (a `krasse build` run).
+"""Work a command repeats: images and the issues folder.
 
-Prints the median wall and CPU time of `build_one` (render, checks, write, image copies) and how
-often Pillow opened an image file. Images are read once per process at most after the tidy round.
+1. Build of one issue with 20 local images, each in a fresh process (a `krasse build` run): the
+   median wall and CPU time of `build_one` (render, checks, write, image copies) and how often
+   Pillow opened an image file.
+2. `krasse build <one file>` in a folder of 1,000 issues, without the build itself: loading (the
+   others' numbers are peeked for duplicates) plus the stale-output check at the end, median CPU.
 """
 
 from __future__ import annotations
@@ -16,6 +19,27 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+
+FOLDER = r"""
+import json, sys, time
+from pathlib import Path
+from pipeline.build import load_issues
+from pipeline.clean import warnings
+from pipeline.config import load_config
+config = load_config(Path(sys.argv[1]))
+one = sorted((config.issues_dir).glob("*.md"))[len(sys.argv[1]) % 7]
+runs = []
+for _ in range(int(sys.argv[2])):
+    c = time.process_time()
+    loaded = load_issues(config, [one])
+    try:
+        found = warnings(config, loaded.draft_of)
+    except (AttributeError, TypeError):  # before the round: no draft_of
+        found = warnings(config)
+    runs.append(time.process_time() - c)
+assert loaded.issues and not found
+print(json.dumps(sorted(runs)[len(runs) // 2]))
+"""
 
 CHILD = r"""
 import json, sys, time
@@ -60,6 +84,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--images", type=int, default=20)
     parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--issues", type=int, default=1000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = project(Path(tmp) / "p", args.images)
@@ -73,6 +98,19 @@ def main() -> None:
         f"build of one issue with {args.images} images, fresh process ×{args.runs}: "
         f"median {wall:.1f} ms wall, {cpu:.1f} ms CPU; Pillow opens per build: {runs[0]['opens']}"
     )
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "p"
+        (root / "outbox").mkdir(parents=True)
+        shutil.copy(ROOT / "newsletter.toml", root / "newsletter.toml")
+        shutil.copytree(ROOT / "layouts", root / "layouts")
+        generate = [sys.executable, str(ROOT / "benchmarks/generate.py"), "--target-bytes", "4000"]
+        subprocess.run(
+            [*generate, "--count", str(args.issues), "--out", str(root / "issues")], check=True, capture_output=True
+        )
+        out = subprocess.run([sys.executable, "-c", FOLDER, str(root), str(args.runs)], capture_output=True, text=True)
+        if out.returncode:
+            sys.exit(out.stderr)
+    print(f"one issue of {args.issues}: load + stale-output check, median {json.loads(out.stdout) * 1000:.1f} ms CPU")
 
 
 if __name__ == "__main__":

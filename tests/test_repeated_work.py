@@ -1,0 +1,107 @@
+"""Work a command did once already is not done again, with the same results as before.
+
+The issues folder is listed once per command: same files, same order and same findings as the
+three `Path.glob` calls it replaced (kept here as the reference). The stale-output check at the end
+of a build uses what loading found out about drafts instead of opening every file again."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from conftest import krasse
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.errors import WARNING, Finding, display_path
+from pipeline.load import reserved_name, scan
+
+
+def _glob_candidates(issues_dir: Path, pattern: str) -> list[Path]:
+    return sorted(
+        (
+            p
+            for p in issues_dir.glob(pattern)
+            if (p.is_file() or (p.is_symlink() and not p.exists())) and not p.name.startswith((".", "_"))
+        ),
+        key=lambda p: os.path.normcase(p.name),
+    )
+
+
+def _glob_scan(issues_dir: Path, reserved: set[str]) -> tuple[list[Path], list[Finding]]:
+    paths = [p for p in _glob_candidates(issues_dir, "*.md") if p.name[:1].isdigit()]
+    found = []
+    for path in _glob_candidates(issues_dir, "*.md"):
+        if path.stem in reserved:
+            found.append(reserved_name(path))
+        elif not path.name[:1].isdigit():
+            message = (
+                "not built: an issue file starts with its number, like 045-titel.md; rename it "
+                "(a name starting with _ marks a file to leave alone)"
+            )
+            found.append(Finding(display_path(path), 0, "file-name", message, WARNING))
+    for path in _glob_candidates(issues_dir, "*.markdown"):
+        message = f"not built: issue files end in .md; rename it to {path.stem}.md"
+        found.append(Finding(display_path(path), 0, "file-name", message, WARNING))
+    return paths, found
+
+
+STEMS = st.sampled_from(["001-a", "2-b", "export", "archive", "notiz", "_entwurf", ".versteckt", "Ä-1", "10", "x.y"])
+SUFFIXES = st.sampled_from([".md", ".markdown", ".MD", ".txt", "", ".md.bak", ".mdx"])
+KINDS = st.sampled_from(["file", "dir", "link", "dangling", "loop", "dirlink"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(st.tuples(STEMS, SUFFIXES).map("".join), KINDS, max_size=8))
+def test_one_listing_finds_what_the_globs_found(entries: dict[str, str]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "issues"
+        (folder / "sub").mkdir(parents=True)
+        (folder / "target.txt").write_text("x", encoding="utf-8")
+        for name, kind in entries.items():
+            path = folder / name
+            if kind == "file":
+                path.write_text("---\n", encoding="utf-8")
+            elif kind == "dir":
+                path.mkdir()
+            elif kind == "link":
+                path.symlink_to(folder / "target.txt")
+            elif kind == "dangling":
+                path.symlink_to(folder / "nirgends")
+            elif kind == "loop":
+                path.symlink_to(path)
+            else:
+                path.symlink_to(folder / "sub")
+        assert scan(folder, {"export", "archive"}) == _glob_scan(folder, {"export", "archive"})
+        shutil.rmtree(folder)
+        assert scan(folder) == ([], []) == _glob_scan(folder, set())  # a missing folder lists nothing
+
+
+def test_stale_check_after_a_build_opens_no_issue_file_again(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline import clean
+    from pipeline.build import load_issues
+    from pipeline.config import load_config
+
+    assert krasse(project, "build").exit_code == 0
+    (project / "issues/041-plattform-daemmerung.md").unlink()
+    draft = project / "issues/043-kurz-und-buendig.md"
+    draft.write_text(draft.read_text("utf-8").replace("tags: [kurz]", "tags: [kurz]\ndraft: true"), "utf-8")
+    config = load_config(project)
+    expected = clean.stale_outputs(config)
+    assert [(s.folder.name, s.why) for s in expected] == [
+        ("041-plattform-daemmerung", "deleted"),
+        ("043-kurz-und-buendig", "draft"),
+    ]
+    every = load_issues(config)
+    one = load_issues(config, [project / "issues/042-der-moment.md"])
+    opened: list[str] = []
+    for name in ("read_issue", "peek_not_draft"):
+        real = getattr(clean, name)
+        monkeypatch.setattr(clean, name, lambda p, real=real: opened.append(p.name) or real(p))
+    assert clean.stale_outputs(config, every.draft_of) == expected and opened == []
+    # One issue built: the others' heads were peeked for their numbers; only the maybe-drafts are read.
+    assert clean.stale_outputs(config, one.draft_of) == expected
+    assert sorted(set(opened)) == ["043-kurz-und-buendig.md", "044-entwurf.md"]
