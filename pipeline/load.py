@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import itertools
 import os
 import re
 import reprlib
@@ -495,7 +496,8 @@ def _peek_front_matter(path: Path) -> str | None:
     except OSError:
         return None
     head = head.replace("\r\n", "\n").replace("\r", "\n")
-    bounds = list(_BOUNDARY.finditer(head, 0))[:2] if head.startswith("---") else []
+    # the first two `---` lines only: an issue's items are separated by more of them further down
+    bounds = list(itertools.islice(_BOUNDARY.finditer(head), 2)) if head.startswith("---") else []
     if len(bounds) < 2 or bounds[0].start() != 0:
         return None
     return head[bounds[0].end() : bounds[1].start()]

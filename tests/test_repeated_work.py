@@ -105,3 +105,29 @@ def test_stale_check_after_a_build_opens_no_issue_file_again(project: Path, monk
     # One issue built: the others' heads were peeked for their numbers; only the maybe-drafts are read.
     assert clean.stale_outputs(config, one.draft_of) == expected
     assert sorted(set(opened)) == ["043-kurz-und-buendig.md", "044-entwurf.md"]
+
+
+def _peek_reference(path: Path) -> str | None:
+    """The head peek as it was: every `---` line of the head found, the first two kept."""
+    import re
+
+    head = path.read_bytes()[: 64 * 1024].decode("utf-8-sig", errors="replace")
+    head = head.replace("\r\n", "\n").replace("\r", "\n")
+    bounds = list(re.finditer(r"^-{3,}[ \t]*$", head, re.M))[:2] if head.startswith("---") else []
+    if len(bounds) < 2 or bounds[0].start() != 0:
+        return None
+    return head[bounds[0].end() : bounds[1].start()]
+
+
+LINES = st.sampled_from(["---", "----  ", "--- x", "number: 5", "draft: true", "", "Text", "\r", " ---"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(LINES, max_size=12), st.sampled_from(["\n", "\r\n"]))
+def test_head_peek_stops_at_the_second_rule_with_the_same_result(lines: list[str], newline: str) -> None:
+    from pipeline.load import _peek_front_matter
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "001-x.md"
+        path.write_bytes(newline.join(lines).encode("utf-8"))
+        assert _peek_front_matter(path) == _peek_reference(path)
