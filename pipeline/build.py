@@ -20,8 +20,9 @@ from pipeline.images import copy_images
 from pipeline.load import (
     body_only,
     duplicate_numbers,
+    issue_from_text,
     peek,
-    read_issue,
+    read_text,
     reserved_name,
     scan,
 )
@@ -69,10 +70,14 @@ def load_issues(config: Config, paths: Sequence[Path] | None = None, drafts: boo
         if path.stem in RESERVED:  # build could not write it: an error for check too
             findings.append(reserved_name(path))
             continue
-        issue, found = read_issue(path)
+        text, found = read_text(path)  # read once: the body checks below reuse the text
+        issue = None
+        if text is not None:
+            issue, found = issue_from_text(text, path)
         draft_of[path] = issue is not None and issue.meta.draft
         findings.extend(found)
-        if issue is None and any(f.rule.startswith("fm-") for f in found) and (partial := body_only(path)):
+        broken = issue is None and any(f.rule.startswith("fm-") for f in found)
+        if broken and text is not None and (partial := body_only(text, path)):
             findings.extend(check_body(partial, config))
         if issue is not None and (drafts or not issue.meta.draft or paths):
             issues.append(issue)

@@ -360,14 +360,11 @@ def parse_issue(text: str, path: Path) -> tuple[Issue | None, list[Finding]]:
     return Issue(path=path, body=body, body_line=body_line, meta=meta, meta_lines=lines), []
 
 
-def body_only(path: Path) -> Issue | None:
-    """The body of a file whose front matter is broken, in a stand-in Issue, so the body checks can
-    still run; None when the file has no body to check (unreadable, no front matter block)."""
-    try:
-        text, _ = decode(path.read_bytes(), display_path(path))
-    except OSError:
-        return None
-    if text is None or not _HANDLER.detect(text):
+def body_only(text: str, path: Path) -> Issue | None:
+    """The body of a file whose front matter is broken (`text`, as `read_text` gave it), in a
+    stand-in Issue, so the body checks can still run; None when there is no body to check (no
+    front matter block)."""
+    if not _HANDLER.detect(text):
         return None
     try:
         _, body = _HANDLER.split(text)
@@ -380,7 +377,8 @@ def body_only(path: Path) -> Issue | None:
     return Issue(path=path, body=body, body_line=body_line, meta=meta)
 
 
-def read_issue(path: Path) -> tuple[Issue | None, list[Finding]]:
+def read_text(path: Path) -> tuple[str | None, list[Finding]]:
+    """An issue file's text, or None and the findings that say why it cannot be read."""
     name = display_path(path)
     try:
         with path.open("rb") as handle:
@@ -389,13 +387,21 @@ def read_issue(path: Path) -> tuple[Issue | None, list[Finding]]:
                 return None, [too_big(name, os.fstat(handle.fileno()).st_size)]
     except OSError as exc:
         return None, [Finding(name, 0, "file-read", f"cannot read: {exc.strerror}")]
-    text, found = decode(raw, name)
-    if text is None:
-        return None, found
+    return decode(raw, name)
+
+
+def issue_from_text(text: str, path: Path) -> tuple[Issue | None, list[Finding]]:
     try:
         return parse_issue(text, path)
     except (ValueError, TypeError, OverflowError) as exc:  # a loader corner we did not foresee: still name the file
-        return None, [Finding(name, 1, "fm-yaml", f"front matter cannot be read: {type(exc).__name__}")]
+        return None, [Finding(display_path(path), 1, "fm-yaml", f"front matter cannot be read: {type(exc).__name__}")]
+
+
+def read_issue(path: Path) -> tuple[Issue | None, list[Finding]]:
+    text, found = read_text(path)
+    if text is None:
+        return None, found
+    return issue_from_text(text, path)
 
 
 def _candidates(issues_dir: Path) -> list[Path]:

@@ -131,3 +131,21 @@ def test_head_peek_stops_at_the_second_rule_with_the_same_result(lines: list[str
         path = Path(tmp) / "001-x.md"
         path.write_bytes(newline.join(lines).encode("utf-8"))
         assert _peek_front_matter(path) == _peek_reference(path)
+
+
+def test_a_broken_front_matter_is_read_once_and_its_body_still_checked(
+    empty_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.build import load_issues
+    from pipeline.config import load_config
+
+    path = empty_project / "issues/005-kaputt.md"
+    path.write_text("---\nnumber: 5\ntitle: [offen\n---\n\n[hier](https://example.org)\n", encoding="utf-8")
+    config = load_config(empty_project)
+    reads: list[str] = []
+    for name in ("open", "read_bytes"):
+        real = getattr(Path, name)
+        monkeypatch.setattr(Path, name, lambda self, *a, real=real, **k: reads.append(self.name) or real(self, *a, **k))
+    loaded = load_issues(config)
+    assert {(f.rule, f.line) for f in loaded.findings} == {("fm-yaml", 3), ("link-text-vague", 6)}
+    assert reads.count("005-kaputt.md") == 1
