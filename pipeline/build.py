@@ -23,13 +23,12 @@ from pipeline.load import (
     issue_from_text,
     peek,
     read_text,
-    reserved_name,
     scan,
 )
 from pipeline.mail.compose import OUTBOX, Email, build_email
 from pipeline.mail.gate import check_html, check_text
 from pipeline.model import Issue
-from pipeline.output import RESERVED, guard, issue_dir, remove_stale_temp, write_atomic
+from pipeline.output import RESERVED, guard, issue_dir, remove_stale_temp, reserved_name, write_atomic
 from pipeline.render import Rendered, render
 
 

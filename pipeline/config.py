@@ -8,7 +8,6 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -17,6 +16,7 @@ from typing import Any
 
 from pipeline.clients.support import DEFAULT_CLIENTS, support
 from pipeline.errors import WARNING, Finding, PipelineError, display_path
+from pipeline.headers import header_break
 from pipeline.layouts import project_layouts
 
 CONFIG_NAME = "newsletter.toml"
@@ -42,7 +42,7 @@ def _nonempty(value: Any) -> str:
 
 def _one_line(value: Any) -> str:
     """Text that goes into an email header (`From`): a line break there would start a new header."""
-    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in _nonempty(value)):
+    if header_break(_nonempty(value)) is not None:
         raise Invalid("line breaks and control characters cannot go into an email header; write it on one line")
     return value
 

@@ -12,7 +12,6 @@ import itertools
 import os
 import re
 import reprlib
-import unicodedata
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,9 @@ import yaml
 from frontmatter.default_handlers import YAMLHandler
 
 from pipeline.errors import WARNING, Finding, display_path
+from pipeline.headers import header_break
 from pipeline.model import Issue, Meta
+from pipeline.output import reserved_name
 
 MAX_BYTES = 1024 * 1024  # 30× the longest example; bigger takes seconds to build and cannot be an email
 _HANDLER = YAMLHandler()
@@ -120,8 +121,7 @@ def _optional_text(value: Any) -> str | None:
 def _header_text(value: Any) -> str:
     """Text that ends up in an email header (Subject): a line break there would start a new header."""
     text = _text(value)
-    bad = next((c for c in text if unicodedata.category(c) in ("Cc", "Zl", "Zp")), None)
-    if bad is not None:
+    if (bad := header_break(text)) is not None:
         raise _Header(
             f"contains the control character {bad!r} at position {text.index(bad) + 1}: "
             "line breaks cannot go into an email header; write it on one line"
@@ -434,15 +434,6 @@ def _is_file(entry: os.DirEntry) -> bool:
 
 def _is_md(path: Path) -> bool:
     return os.path.normcase(path.name).endswith(".md")
-
-
-def reserved_name(path: Path) -> Finding:
-    return Finding(
-        display_path(path),
-        0,
-        "output-path",
-        f"'{path.stem}' is reserved in outbox/: rename the file, like 045-{path.stem}.md",
-    )
 
 
 def issue_paths(issues_dir: Path) -> list[Path]:

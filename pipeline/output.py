@@ -71,11 +71,19 @@ def inside(root: Path, path: Path) -> Path:
 RESERVED = {"archive", "export"}
 
 
+def reserved_name(path: Path) -> Finding:
+    """An issue file named like a folder the outputs use (`archive.md`): build could not write it."""
+    return Finding(
+        display_path(path),
+        0,
+        "output-path",
+        f"'{path.stem}' is reserved in outbox/: rename the file, like 045-{path.stem}.md",
+    )
+
+
 def issue_dir(outbox: Path, stem: str) -> Path:
-    if stem in RESERVED:
-        raise PipelineError(
-            Finding(f"issues/{stem}.md", 0, "output-path", f"'{stem}' is reserved in outbox/: rename the file")
-        )
+    if stem in RESERVED:  # loading refuses these first (`reserved_name`); this is the writer's own guard
+        raise PipelineError(reserved_name(Path("issues") / f"{stem}.md"))
     return inside(outbox, outbox / stem)
 
 

@@ -17,7 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.errors import WARNING, Finding, display_path
-from pipeline.load import reserved_name, scan
+from pipeline.load import scan
+from pipeline.output import reserved_name
 
 
 def _glob_candidates(issues_dir: Path, pattern: str) -> list[Path]:
@@ -149,3 +150,45 @@ def test_a_broken_front_matter_is_read_once_and_its_body_still_checked(
     loaded = load_issues(config)
     assert {(f.rule, f.line) for f in loaded.findings} == {("fm-yaml", 3), ("link-text-vague", 6)}
     assert reads.count("005-kaputt.md") == 1
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=6))
+def test_sender_name_and_subject_refuse_the_same_header_breaks(text: str) -> None:
+    """One test for both (it was written twice), compared with the old one. A subject is stripped
+    first (`\x1f` at its end is whitespace to Python), a name is not."""
+    import unicodedata
+
+    from pipeline.config import Invalid, _one_line
+    from pipeline.load import _Header, _header_text
+
+    def old(value: str) -> str | None:
+        return next((c for c in value if unicodedata.category(c) in ("Cc", "Zl", "Zp")), None)
+
+    if not text.strip():
+        return  # refused for being empty, in both places
+    try:
+        _header_text(text)
+        assert old(text.strip()) is None
+    except _Header as exc:
+        bad = old(text.strip())
+        assert bad is not None and f"{bad!r} at position {text.strip().index(bad) + 1}" in str(exc)
+    try:
+        _one_line(text)
+        assert old(text) is None
+    except Invalid as exc:
+        assert old(text) is not None and "cannot go into an email header" in str(exc)
+
+
+def test_the_writer_refuses_a_reserved_name_with_the_loaders_finding(tmp_path: Path) -> None:
+    from pipeline.errors import PipelineError
+    from pipeline.output import issue_dir
+
+    for stem in ("archive", "export"):
+        with pytest.raises(PipelineError) as caught:
+            issue_dir(tmp_path / "outbox", stem)
+        assert caught.value.findings == [reserved_name(Path("issues") / f"{stem}.md")]
+        (finding,) = caught.value.findings
+        assert (finding.file, finding.rule) == (f"issues/{stem}.md", "output-path")
+        assert f"like 045-{stem}.md" in finding.message
+    assert issue_dir(tmp_path / "outbox", "045-archiv") == (tmp_path / "outbox/045-archiv").resolve()

@@ -24,7 +24,17 @@ FORMAT = 4  # 2: the search postings' words as one JSON text (search.Postings); 
 # 4: with a digest of each issue's words
 PACKAGE = Path(__file__).resolve().parent.parent
 # The code that shapes archive pages: a change here must rebuild them.
-CODE = ("archive/*.py", "markdown.py", "text.py", "images.py", "model.py", "load.py", "render.py", "mail/compose.py")
+CODE = (
+    "archive/*.py",
+    "markdown.py",
+    "text.py",
+    "images.py",
+    "model.py",
+    "load.py",
+    "headers.py",
+    "render.py",
+    "mail/compose.py",
+)
 
 
 # json.dumps(…, ensure_ascii=False, sort_keys=True) builds an encoder per call: a thousand issues
