@@ -38,16 +38,25 @@ def slugify(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60].strip("-") or "ausgabe"
 
 
-def next_number(issues_dir: Path) -> int:
-    """One above the highest number in use; files that fail to load are read for a number too."""
-    highest = 0
+_LEADING_NUMBER = re.compile(r"(\d+)")
+
+
+def numbers_in_use(issues_dir: Path, name_number: re.Pattern[str] = _LEADING_NUMBER) -> dict[int, Path]:
+    """Each number in use and its first file (by name). A file that fails to load counts with the
+    number `name_number` reads at the start of its name (`krasse import` asks for `<n>-`)."""
+    numbers: dict[int, Path] = {}
     for path in issue_paths(issues_dir):
         issue, _ = read_issue(path)
         if issue is not None:
-            highest = max(highest, issue.number)
-        elif m := re.match(r"(\d+)", path.name):
-            highest = max(highest, int(m.group(1)))
-    return highest + 1
+            numbers.setdefault(issue.number, path)
+        elif m := name_number.match(path.name):
+            numbers.setdefault(int(m.group(1)), path)
+    return numbers
+
+
+def next_number(issues_dir: Path) -> int:
+    """One above the highest number in use; files that fail to load are read for a number too."""
+    return max(numbers_in_use(issues_dir), default=0) + 1
 
 
 def create_issue(config: Config, title: str, day: dt.date) -> Path:

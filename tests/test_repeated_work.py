@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import krasse
+from conftest import copy_project, krasse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -192,3 +192,54 @@ def test_the_writer_refuses_a_reserved_name_with_the_loaders_finding(tmp_path: P
         assert (finding.file, finding.rule) == (f"issues/{stem}.md", "output-path")
         assert f"like 045-{stem}.md" in finding.message
     assert issue_dir(tmp_path / "outbox", "045-archiv") == (tmp_path / "outbox/045-archiv").resolve()
+
+
+def _old_next_number(issues_dir: Path) -> int:
+    import re
+
+    from pipeline.load import issue_paths, read_issue
+
+    highest = 0
+    for path in issue_paths(issues_dir):
+        issue, _ = read_issue(path)
+        if issue is not None:
+            highest = max(highest, issue.number)
+        elif m := re.match(r"(\d+)", path.name):
+            highest = max(highest, int(m.group(1)))
+    return highest + 1
+
+
+def _old_taken(issues_dir: Path) -> dict[int, Path]:
+    import re
+
+    from pipeline.load import issue_paths, read_issue
+
+    numbers: dict[int, Path] = {}
+    for path in issue_paths(issues_dir):
+        issue, _ = read_issue(path)
+        if issue is not None:
+            numbers.setdefault(issue.number, path)
+        elif m := re.match(r"(\d+)-", path.name):
+            numbers.setdefault(int(m.group(1)), path)
+    return numbers
+
+
+NAMES = st.sampled_from(["001-a.md", "7.md", "12abc.md", "030-b.md", "4-c.md", "99_x.md", "5-.md"])
+CONTENT = st.one_of(st.integers(1, 120), st.just("kaputt"))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.dictionaries(NAMES, CONTENT, max_size=6))
+def test_new_and_import_count_numbers_in_use_as_before(files: dict[str, int | str]) -> None:
+    from pipeline.config import load_config
+    from pipeline.importer.write import _taken
+    from pipeline.newissue import next_number
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = copy_project(Path(tmp) / "p", issues=False)
+        folder = root / "issues"
+        for name, number in files.items():
+            head = f"number: {number}\ntitle: T\ndate: 2026-01-05" if number != "kaputt" else "number: ["
+            (folder / name).write_text(f"---\n{head}\n---\n\nText.\n", encoding="utf-8")
+        assert next_number(folder) == _old_next_number(folder)
+        assert _taken(load_config(root)) == _old_taken(folder)

@@ -16,8 +16,8 @@ from pipeline.build import prepare
 from pipeline.config import Config
 from pipeline.errors import WARNING, Finding, display_path, has_errors
 from pipeline.importer.draft import Draft, issue_text, lost_words
-from pipeline.load import decode, issue_paths, parse_issue, read_issue
-from pipeline.newissue import slugify
+from pipeline.load import decode, parse_issue
+from pipeline.newissue import numbers_in_use, slugify
 from pipeline.output import write_atomic
 
 FORMATS = {".eml": "mail", ".mbox": "mbox", ".html": "html", ".htm": "html", ".txt": "text", ".text": "text"}
@@ -119,14 +119,10 @@ def resolve_images(draft: Draft, folder: Path) -> None:
 
 
 def _taken(config: Config) -> dict[int, Path]:
-    numbers: dict[int, Path] = {}
-    for path in issue_paths(config.issues_dir):
-        issue, _ = read_issue(path)
-        if issue is not None:
-            numbers.setdefault(issue.number, path)
-        elif m := re.match(r"(\d+)-", path.name):
-            numbers.setdefault(int(m.group(1)), path)
-    return numbers
+    return numbers_in_use(config.issues_dir, _NUMBER_DASH)
+
+
+_NUMBER_DASH = re.compile(r"(\d+)-")
 
 
 def plan_import(
