@@ -243,3 +243,27 @@ def test_new_and_import_count_numbers_in_use_as_before(files: dict[str, int | st
             (folder / name).write_text(f"---\n{head}\n---\n\nText.\n", encoding="utf-8")
         assert next_number(folder) == _old_next_number(folder)
         assert _taken(load_config(root)) == _old_taken(folder)
+
+
+def test_client_lint_reads_the_layouts_once_per_change(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.build import load_issues, prepare
+    from pipeline.config import load_config
+    from pipeline.errors import display_path
+
+    css = project / "layouts/email.css.j2"
+    css.write_text(css.read_text(encoding="utf-8") + ".c p { display: flex; }\n", encoding="utf-8")
+    config = load_config(project)
+    issue = load_issues(config, [project / "issues/043-kurz-und-buendig.md"]).issues[0]
+
+    def flex(found: list) -> list[tuple[str, int]]:
+        return [(f.file, f.line) for f in found if "css-display-flex" in f.message]
+
+    first = flex(prepare(issue, config).findings)
+    assert first == [(display_path(css), len(css.read_text(encoding="utf-8").splitlines()))]
+    reads: list[str] = []
+    real = Path.read_text
+    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: reads.append(self.name) or real(self, *a, **k))
+    assert flex(prepare(issue, config).findings) == first
+    assert "email.css.j2" not in reads and "email-dark.css.j2" not in reads  # the issue file is still read
+    css.write_text("/* eine Zeile mehr */\n" + css.read_text(encoding="utf-8"), encoding="utf-8")
+    assert flex(prepare(issue, config).findings) == [(first[0][0], first[0][1] + 1)]  # a changed layout is read

@@ -72,8 +72,7 @@ def _ignored(within: tuple[str, ...], clients: tuple[str, ...]) -> frozenset[str
     return frozenset().union(*(missing_for.get(outer, ()) for outer in within))
 
 
-def allowances(layouts: Path) -> set[str]:
-    """Slugs the layout files explicitly allow (`caniemail-allow: …` in a comment)."""
+def _stamps(layouts: Path) -> tuple:
     stamps = []
     for name in LAYOUT_SOURCES:
         try:
@@ -82,19 +81,24 @@ def allowances(layouts: Path) -> set[str]:
             stamps.append(None)
             continue
         stamps.append((st.st_mode, st.st_ino, st.st_size, st.st_mtime_ns))
-    return set(_allowances(layouts, tuple(stamps)))
+    return tuple(stamps)
 
 
 @lru_cache(maxsize=8)
-def _allowances(layouts: Path, stamps: tuple) -> frozenset[str]:
-    """Read again whenever a layout file changes (the stamps), as during `watch`."""
+def _layouts(layouts: Path, stamps: tuple) -> tuple[frozenset[str], tuple[tuple[Path, tuple[str, ...]], ...]]:
+    """The slugs the layout files explicitly allow (`caniemail-allow: …` in a comment) and each
+    layout's lines with comments blanked, for `lint` to place a gap: read once, and again whenever a
+    layout file changes (the stamps), as during `watch`."""
     allowed: set[str] = set()
+    lines = []
     for name in LAYOUT_SOURCES:
         path = layouts / name
         if path.is_file():
-            for m in _ALLOW.finditer(path.read_text(encoding="utf-8")):
+            text = path.read_text(encoding="utf-8")
+            for m in _ALLOW.finditer(text):
                 allowed |= {s.strip() for s in m.group(1).split(",")}
-    return frozenset(allowed)
+            lines.append((path, tuple(_code_only(text).splitlines())))
+    return frozenset(allowed), tuple(lines)
 
 
 _COMMENTS = re.compile(r"/\*.*?\*/|\{#.*?#\}", re.S)
@@ -105,7 +109,7 @@ def _code_only(text: str) -> str:
     return _COMMENTS.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
 
 
-def _locate(pattern: str, sources: Sequence[tuple[str, list[str]]]) -> tuple[str, int] | None:
+def _locate(pattern: str, sources: Sequence[tuple[str, Sequence[str]]]) -> tuple[str, int] | None:
     regex = re.compile(pattern, re.I)
     for name, lines in sources:
         for number, line in enumerate(lines, 1):
@@ -116,18 +120,19 @@ def _locate(pattern: str, sources: Sequence[tuple[str, list[str]]]) -> tuple[str
 
 def lint(html: str, clients: Sequence[str], layouts: Path, issue_file: Path | None = None) -> list[Finding]:
     """Findings for every unsupported feature that no layout comment allows."""
-    allowed = allowances(layouts)
+    allowed, layout_lines = _layouts(layouts, _stamps(layouts))
     data = support()
     found = []
-    sources: list[tuple[str, list[str]]] = []
+    sources: list[tuple[str, Sequence[str]]] = []
     for gap in gaps(html, clients):
         if gap.slug in allowed:
             continue
-        if not sources:
-            paths = [layouts / name for name in LAYOUT_SOURCES] + ([issue_file] if issue_file else [])
-            sources = [
-                (display_path(p), _code_only(p.read_text(encoding="utf-8")).splitlines()) for p in paths if p.is_file()
-            ]
+        if not sources:  # the layouts as read for `allowed`; the issue file only now
+            sources = [(display_path(p), lines) for p, lines in layout_lines]
+            if issue_file and issue_file.is_file():
+                sources.append(
+                    (display_path(issue_file), _code_only(issue_file.read_text(encoding="utf-8")).splitlines())
+                )
         where = _locate(gap.pattern, sources)
         origin = "" if where else " (not in the layouts: MJML's output or the issue's Markdown)"
         file, line = where or (display_path(layouts / "email.mjml.j2"), 0)
