@@ -267,3 +267,39 @@ def test_client_lint_reads_the_layouts_once_per_change(project: Path, monkeypatc
     assert "email.css.j2" not in reads and "email-dark.css.j2" not in reads  # the issue file is still read
     css.write_text("/* eine Zeile mehr */\n" + css.read_text(encoding="utf-8"), encoding="utf-8")
     assert flex(prepare(issue, config).findings) == [(first[0][0], first[0][1] + 1)]  # a changed layout is read
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_export_takes_the_typed_merge_tags_check_found(
+    empty_project: Path, monkeypatch: pytest.MonkeyPatch, force: bool
+) -> None:
+    """Without --esp, export judges the issue for the service `check` did: not a second time."""
+    from test_send_safety import TYPED_BODY, write
+
+    from pipeline.build import load_issues
+    from pipeline.config import load_config
+    from pipeline.errors import ERROR, PipelineError
+    from pipeline.export import bundle, services
+
+    write(empty_project, "001-vorlagen.md", TYPED_BODY)
+    config = load_config(empty_project)
+    issue = load_issues(config).issues[0]
+    profile = services.choose(services.current_profiles(config.root), config["export.esp"])
+    expected = services.typed_syntax(issue, profile, WARNING if force else ERROR)
+    assert expected and all(f.rule == "merge-tag-typed" for f in expected)
+    calls: list[str] = []
+    real = services.typed_syntax
+    monkeypatch.setattr(services, "typed_syntax", lambda *a, **k: calls.append("typed") or real(*a, **k))
+    if force:
+        exported = bundle.plan_export(config, "1", force=True)
+        assert [f for f in exported.findings if f.rule == "merge-tag-typed"] == expected
+    else:
+        with pytest.raises(PipelineError) as caught:
+            bundle.plan_export(config, "1")
+        assert caught.value.findings == expected
+    assert calls == ["typed"]  # by `check`, inside the export's gate
+    with pytest.raises(PipelineError) as caught:  # another service: judged for that one
+        bundle.plan_export(config, "1", esp_name="mailchimp")
+    assert caught.value.findings == services.typed_syntax(
+        issue, services.current_profiles(config.root)["mailchimp"], ERROR
+    )
