@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import sys
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,44 @@ CHROMIUM_ARGS = [
 ]
 
 sys.path.insert(0, str(ROOT / "benchmarks"))  # the issue generator lives with the benchmarks
+
+
+class _Visible(HTMLParser):
+    """What a reader of the HTML sees: body text (character references decoded), optionally image
+    alt texts; not the head, styles, scripts, or anything inside `display:none` (the preheader)."""
+
+    VOID = frozenset({"br", "img", "meta", "link", "hr", "input", "col", "wbr", "source", "area"})
+
+    def __init__(self, alt_text: bool) -> None:
+        super().__init__(convert_charrefs=True)
+        self.alt_text = alt_text
+        self.parts: list[str] = []
+        self.hidden: list[bool] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        attributes = dict(attrs)
+        if tag == "img" and self.alt_text and not any(self.hidden):
+            self.parts.append(attributes.get("alt") or "")
+        if tag in self.VOID:
+            return
+        style = (attributes.get("style") or "").replace(" ", "")
+        self.hidden.append(tag in ("head", "style", "script", "title") or "display:none" in style)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in self.VOID and self.hidden:
+            self.hidden.pop()
+
+    def handle_data(self, data: str) -> None:
+        if not any(self.hidden):
+            self.parts.append(data)
+
+
+def visible_parts(html: str, alt_text: bool = False) -> list[str]:
+    """The pieces of text a reader sees, in order (one helper for every test that asks)."""
+    parser = _Visible(alt_text)
+    parser.feed(html)
+    parser.close()
+    return parser.parts
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import krasse
+from conftest import krasse, visible_parts
 from generate import generate_issue
 
 from pipeline.build import prepare
@@ -46,36 +45,8 @@ def set_config(project: Path, section: str, key: str, value: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-class Visible(HTMLParser):
-    """Text a reader sees: no head, no hidden preheader."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.parts: list[str] = []
-        self.skip = 0
-        self.stack: list[bool] = []
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag in ("br", "img", "meta", "link", "hr", "input"):
-            return
-        hidden = tag in ("head", "style", "script", "title") or "display:none" in (dict(attrs).get("style") or "")
-        self.stack.append(hidden)
-        self.skip += hidden
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("br", "img", "meta", "link", "hr", "input") or not self.stack:
-            return
-        self.skip -= self.stack.pop()
-
-    def handle_data(self, data: str) -> None:
-        if not self.skip:
-            self.parts.append(data)
-
-
 def visible_text(html: str) -> str:
-    parser = Visible()
-    parser.feed(html)
-    return " ".join(" ".join(parser.parts).split())
+    return " ".join(" ".join(visible_parts(html)).split())
 
 
 def test_document_language_title_and_layout_tables(built: Path) -> None:

@@ -8,11 +8,10 @@ Words in angle brackets that are not HTML (`<Moment>`) are words.
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, krasse
+from conftest import ROOT, krasse, visible_parts
 from generate import generate_issue
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -36,38 +35,8 @@ def source_words(body: str) -> list[str]:
     return WORD.findall(text)
 
 
-class Visible(HTMLParser):
-    """What a reader of the HTML sees: body text and image alt texts, not head or hidden preheader."""
-
-    VOID = frozenset({"br", "img", "meta", "link", "hr", "input", "col", "wbr", "source", "area"})
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.parts: list[str] = []
-        self.hidden: list[bool] = []
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        attributes = dict(attrs)
-        if tag == "img" and not any(self.hidden):
-            self.parts.append(attributes.get("alt") or "")
-        if tag in self.VOID:
-            return
-        style = (attributes.get("style") or "").replace(" ", "")
-        self.hidden.append(tag in ("head", "style", "script", "title") or "display:none" in style)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag not in self.VOID and self.hidden:
-            self.hidden.pop()
-
-    def handle_data(self, data: str) -> None:
-        if not any(self.hidden):
-            self.parts.append(data)
-
-
 def visible_words(html: str) -> set[str]:
-    parser = Visible()
-    parser.feed(html)
-    return set(WORD.findall(" ".join(parser.parts)))
+    return set(WORD.findall(" ".join(visible_parts(html, alt_text=True))))
 
 
 def missing(words: list[str], seen: set[str]) -> list[str]:

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import json
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import krasse
+from conftest import krasse, visible_parts
 from test_export import UNSUBSCRIBE, edit, links
 
 from pipeline.export.services import load_profiles
@@ -123,29 +122,8 @@ def test_unclosed_footnote_references_are_errors_with_their_line(empty_project: 
 FOOTER_WEB = '<a href="{{ web_url }}" style="color:#5c5850;">Im Browser lesen</a>'
 
 
-class Visible(HTMLParser):
-    """The text a reader sees (character references decoded), without head, styles and comments."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs) -> None:
-        self._skip += tag in ("style", "title", "head")
-
-    def handle_endtag(self, tag: str) -> None:
-        self._skip -= tag in ("style", "title", "head")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(data)
-
-
 def visible(html: str) -> str:
-    parser = Visible()
-    parser.feed(html)
-    return "".join(parser.parts)
+    return "".join(visible_parts(html))
 
 
 def test_a_query_after_the_web_url_leaves_a_working_unsubscribe_link(project: Path) -> None:
@@ -270,6 +248,22 @@ def test_typed_merge_tags_reach_the_reader_as_typed(empty_project: Path, esp: st
     else:
         assert "{{first_name}} sowie [unsubscribe]" in text  # as typed; export needed --force
         assert "merge-tag-typed" in result.output
+
+
+@pytest.mark.parametrize("esp", sorted(UNSUBSCRIBE))
+def test_typed_merge_tags_in_the_preheader_reach_the_inbox_as_typed(empty_project: Path, esp: str) -> None:
+    """`visible` leaves out hidden text, so the test above never looked at the preheader; the inbox
+    list shows it, so a merge tag typed into it must reach the reader as typed too."""
+    typed = "{{first_name}} oder *|FNAME|* oder [unsubscribe] oder {$url}"
+    head = HEAD.format(n=1).replace("Ein Vorschautext,", f"Einleitung: {typed} stehen hier als Text,")
+    (empty_project / "issues/001-vorlagen.md").write_text(head + "Ein Absatz.\n", encoding="utf-8")
+    assert krasse(empty_project, "export", "1", "--esp", esp, "--force").exit_code == 0
+    html = (empty_project / f"outbox/001-vorlagen/export/{esp}/email.html").read_text("utf-8")
+    hidden = re.search(r"<div[^>]*display:\s*none[^>]*>(.*?)</div>", html, re.S)
+    assert hidden is not None and f"Einleitung: {typed} stehen" in "".join(visible_parts(f"<p>{hidden.group(1)}</p>"))
+    assert "Einleitung" not in visible(html)  # only there
+    live = re.compile("|".join(load_profiles(empty_project)[esp].live))
+    assert not live.search(hidden.group(1)), (esp, live.search(hidden.group(1)))  # escaped for the service
 
 
 def test_typed_neutral_spellings_are_escaped_in_outbox(empty_project: Path) -> None:
