@@ -343,7 +343,7 @@ def test_candidates_sorted_by_name_match_sorted_paths(tmp_path: Path) -> None:
     names = ["10-b.md", "2-a.md", "02-a.md", "1-ä.md", "1-z.md", "100.md", "1_x.md", "1-A.md", "_skip.md", ".h.md"]
     for name in names:
         (tmp_path / name).write_text("x", "utf-8")
-    found = _candidates(tmp_path, "*.md")
+    found = _candidates(tmp_path)  # the *.md and *.markdown files, one listing
     assert found == sorted(p for p in tmp_path.glob("*.md") if not p.name.startswith((".", "_")))
     assert len(found) == 8
 
