@@ -559,3 +559,53 @@ def test_postings_survive_the_manifest_packed() -> None:
     docs_list = [SearchDoc(1, "Eins", "1. Januar 2024")]
     assert search_index_js(docs_list, Postings.from_json(data)) == search_index_js(docs_list, postings)
     assert Postings.from_json(data).update({**docs, 60: ("v60", "delta")}).words["delta"] == [60]
+
+
+def _archive_import_closure() -> set[Path]:
+    """Every pipeline module the archive's code imports, directly or through others (read from
+    the source with ast, lazy imports inside functions included)."""
+    import ast
+
+    package = Path(__file__).resolve().parent.parent / "pipeline"
+    todo = list((package / "archive").glob("*.py"))
+    seen: set[Path] = set()
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names += [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            for name in names:
+                if not name.startswith("pipeline."):
+                    continue
+                parts = name.split(".")[1:]
+                for candidate in (package.joinpath(*parts).with_suffix(".py"), package.joinpath(*parts, "__init__.py")):
+                    if candidate.is_file():
+                        todo.append(candidate)
+    return seen
+
+
+def test_a_change_to_any_module_the_archive_imports_rebuilds_its_pages(tmp_path, monkeypatch):
+    """language.py decides the pages' `lang`: an upgrade that changes it must not leave old pages
+    standing as `up to date`. Every module the archive imports counts, not a hand-kept list."""
+    import shutil
+
+    from pipeline.archive import manifest
+
+    package = Path(manifest.__file__).resolve().parent.parent
+    copy = tmp_path / "pipeline"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(manifest, "PACKAGE", copy)
+    config = load_config(Path(__file__).resolve().parent.parent)
+    before = manifest.site_hash(config)
+    closure = _archive_import_closure()
+    assert package / "language.py" in closure  # the case that was missed
+    for path in sorted(closure):
+        target = copy / path.relative_to(package)
+        original = target.read_bytes()
+        target.write_bytes(original + b"\n# changed\n")
+        assert manifest.site_hash(config) != before, f"{path.relative_to(package)} is not in the site hash"
+        target.write_bytes(original)
+    assert manifest.site_hash(config) == before
