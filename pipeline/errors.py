@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
 ERROR = "error"
@@ -57,9 +58,16 @@ def display_path(path: Path | str) -> str:
     """Paths relative to the working directory read best in messages (`issues/x.md:4`)."""
     p = Path(path)
     try:
-        return str(absolute(p).relative_to(Path.cwd().resolve()))
+        return str(absolute(p).relative_to(_resolved(os.getcwd())))
     except ValueError:
         return str(p)
+
+
+@lru_cache(maxsize=8)
+def _resolved(cwd: str) -> Path:
+    """`Path.cwd().resolve()` per working directory: resolving walks every component with a system
+    call (about 70 µs), and a build names its files many times."""
+    return Path(cwd).resolve()
 
 
 def under_root(path: Path, root: Path) -> str:

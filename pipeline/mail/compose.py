@@ -211,9 +211,9 @@ def build_email(issue: Issue, config: Config, rendered: Rendered) -> Email:
     budget = config["email.clip_budget"]
     mode = issue.meta.clip or config["email.clip"]
     email = render_email(issue, config, rendered)
-    name = display_path(issue.path)
     if email.bytes <= budget:
         return email
+    name = display_path(issue.path)
     if mode != "split":
         email.findings.append(
             Finding(
