@@ -179,6 +179,20 @@ def test_links_the_reader_cannot_follow_are_refused_with_the_issue_line(empty_pr
     assert result.exit_code == 1
 
 
+def test_a_link_urlsplit_cannot_split_is_refused_not_a_crash(project: Path) -> None:
+    """`https://[…` is no valid URL (urlsplit raises on the unclosed bracket): a finding at its layout line."""
+    layout = project / "layouts/email.mjml.j2"
+    edit(layout, "<p>{{ imprint }}</p>", '<p>{{ imprint }} <a href="https://[impressum/">Impressum</a></p>')
+    line = next(n for n, x in enumerate(layout.read_text("utf-8").split("\n"), 1) if "https://[impressum/" in x)
+    result = krasse(project, "check", "--format", "json")
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    found = [f for f in json.loads(result.stdout) if f["rule"] == "gate-link"]
+    assert {(f["file"], f["line"], f["message"].split("'")[1]) for f in found} == {
+        ("layouts/email.mjml.j2", line, "https://[impressum/")
+    }
+    assert result.exit_code == 1
+
+
 def test_in_mail_anchors_may_be_ids_or_a_names(project: Path) -> None:
     from pipeline.mail.gate import Target, check_html
 

@@ -67,7 +67,10 @@ def read(html: str) -> Reading:
 
 
 def _absolute(url: str) -> bool:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # `https://[…` with an unclosed bracket, or a host NFKC turns into a delimiter
+        return False
     return parts.scheme in ("https", "http") and bool(parts.netloc) and not re.search(r"\s", url)
 
 
