@@ -4,11 +4,18 @@ part) give exactly what the code they replace gave: each is compared with that c
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.errors import display_path
+from pipeline.mail.gate import _absolute
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def display_path_resolving_each_time(path: Path | str) -> str:
@@ -41,3 +48,32 @@ def test_display_path_follows_the_working_directory(tmp_path: Path, monkeypatch:
             assert got == display_path_resolving_each_time(path)
             seen.add(got)
     assert "issues/001-a.md" in seen and "001-a.md" in seen and "y.md" in seen  # the cwd really changed
+
+
+def absolute_by_urlsplit(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in ("https", "http") and bool(parts.netloc) and not re.search(r"\s", url)
+
+
+URL_PIECES = [
+    "http", "https", "HTTPS", "ftp", ":", "//", "/", "?", "#", "[", "]", "@", ".", "-", "_", "%20", " ", "\t", "\n",
+    "\x00", "\x1f", "a", "Z", "0", "ä", "ｆ", "\u2100", "\uff03", "example.org", "@evil", ":8080", "{{web_url}}",
+]  # fmt: skip
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(URL_PIECES), max_size=12).map("".join))
+def test_the_gates_url_test_matches_urlsplit(url: str) -> None:
+    assert _absolute(url) == absolute_by_urlsplit(url)
+    assert _absolute("https://" + url) == absolute_by_urlsplit("https://" + url)
+
+
+def test_the_gates_url_test_on_the_examples_links() -> None:
+    urls = {u for p in (ROOT / "issues").glob("*.md") for u in re.findall(r"\]\(([^)\s]+)", p.read_text("utf-8"))}
+    urls |= {"https://example.org", "http://x.de/a b", "https://[::1]/", "https://[x/", "HTTPS://A.DE", " https://a.de"}
+    assert len(urls) > 20
+    for url in urls:
+        assert _absolute(url) == absolute_by_urlsplit(url), url

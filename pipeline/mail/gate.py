@@ -66,7 +66,14 @@ def read(html: str) -> Reading:
     return Reading(hrefs, images, anchors)
 
 
+# `http(s)://`, an ASCII host name, then anything without white space: what urlsplit splits into an
+# http(s) scheme and a host, without its per-call work (most links of an email look like this).
+_PLAIN_ABSOLUTE = re.compile(r"https?://[A-Za-z0-9.-]+(?:[/?#]\S*)?")
+
+
 def _absolute(url: str) -> bool:
+    if _PLAIN_ABSOLUTE.fullmatch(url):
+        return True
     try:
         parts = urlsplit(url)
     except ValueError:  # `https://[…` with an unclosed bracket, or a host NFKC turns into a delimiter
