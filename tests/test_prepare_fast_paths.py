@@ -12,7 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline.build import prepare
+from pipeline.clients import features
+from pipeline.config import load_config
 from pipeline.errors import display_path
+from pipeline.load import parse_issue
 from pipeline.mail.gate import _absolute
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,3 +81,48 @@ def test_the_gates_url_test_on_the_examples_links() -> None:
     assert len(urls) > 20
     for url in urls:
         assert _absolute(url) == absolute_by_urlsplit(url), url
+
+
+def tag_uses_first_version(text: str) -> tuple:
+    """The client lint's reading of one tag before findall: one generator per attribute."""
+    m = features._TAG.match(text)
+    if not m:
+        return ()
+    attrs = {
+        a.group(1).lower(): next((g for g in a.groups()[1:] if g is not None), "")
+        for a in features._ATTR.finditer(m.group(2))
+    }
+    uses = features._element_uses(m.group(1), attrs)
+    if "style" in attrs:
+        uses.extend(features._inline_uses(attrs["style"]))
+    return tuple(((u.slug, u.within), u) for u in uses)
+
+
+ATTR_PIECES = [
+    ' href="#x"', " HREF='mailto:a@b.de'", " href=x", ' href=""', " href", ' href = "https://a.de/x.png"',
+    ' style="color:red;display:flex"', " style='width:50%'", " style=", ' STYLE="margin-top:1em"', ' type="Checkbox"',
+    ' name="color-scheme"', ' src="a.PNG?x"', " src=data:image/gif;base64,xx", " lang=de", ' aria-label="x"',
+    " hidden", " = ", '"', "'", " ", "/", "\t", " data-x='a\"b'", ' alt="a>b"', " role=article",
+]  # fmt: skip
+TAG_NAMES = ["a", "A", "img", "IMG", "input", "button", "meta", "h2", "section", "td", "x-y", "ul", "p"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sampled_from(TAG_NAMES), st.lists(st.sampled_from(ATTR_PIECES), max_size=8).map("".join))
+def test_the_lints_tag_reading_matches_the_first_version(name: str, attrs: str) -> None:
+    text = f"<{name}{attrs}>"
+    assert features._tag_uses.__wrapped__(text) == tag_uses_first_version(text)
+
+
+def test_the_lints_tag_reading_matches_the_first_version_on_the_examples(project: Path) -> None:
+    config = load_config(project)
+    tags = set()
+    for path in sorted((project / "issues").glob("*.md")):
+        issue, _ = parse_issue(path.read_text("utf-8"), path)
+        assert issue is not None
+        built = prepare(issue, config)
+        assert built.email is not None
+        tags |= set(features._TAG_TEXT.findall(built.email.html))
+    assert len(tags) > 100
+    for text in tags:
+        assert features._tag_uses.__wrapped__(text) == tag_uses_first_version(text), text

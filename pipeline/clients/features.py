@@ -251,10 +251,10 @@ def _tag_uses(text: str) -> tuple[tuple[tuple[str, tuple[str, ...]], Use], ...]:
     m = _TAG.match(text)
     if not m:
         return ()
-    attrs = {
-        a.group(1).lower(): next((g for g in a.groups()[1:] if g is not None), "") for a in _ATTR.finditer(m.group(2))
-    }
+    # The value's three spellings ("…", '…', bare) are alternatives: one holds it, findall gives "" for
+    # the others, so their sum is the value (and "" for a name without one). The last of two equal names wins.
+    attrs = {name.lower(): double + single + bare for name, double, single, bare in _ATTR.findall(m.group(2))}
     uses = _element_uses(m.group(1), attrs)
     if "style" in attrs:
         uses.extend(_inline_uses(attrs["style"]))
-    return tuple(((u.slug, u.within), u) for u in uses)
+    return tuple([((u.slug, u.within), u) for u in uses])
