@@ -166,6 +166,8 @@ def _css_for(env: jinja2.Environment, brand: str) -> tuple[str, str]:
 
 def _no_literals(output: str, context: dict, layout: str) -> None:
     """The layout itself must not write a neutral placeholder as text: only its variables are filled."""
+    if "{{" not in output:  # every neutral spelling starts so: nothing to look for, nor in the author's text
+        return
     author = [*context["items"], context["notes"], context["preheader"], context["imprint"], context["issue"].title]
     author += [context["issue"].subject, context["newsletter"]["name"]]
     # Only values holding `{{` can hold a neutral spelling, escaped or not (escaping leaves braces).
