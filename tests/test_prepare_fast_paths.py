@@ -126,3 +126,41 @@ def test_the_lints_tag_reading_matches_the_first_version_on_the_examples(project
     assert len(tags) > 100
     for text in tags:
         assert features._tag_uses.__wrapped__(text) == tag_uses_first_version(text), text
+
+
+def styles_and_comments_first_version(html: str) -> tuple[str, list[str]]:
+    sheets: list[str] = []
+    html = re.sub(
+        r"<style\b[^>]*>(.*?)</style>", lambda m: sheets.append(m.group(1)) or "<style>", html, flags=re.S | re.I
+    )
+    return re.sub(r"<!--.*?-->", "", html, flags=re.S), sheets
+
+
+MARKUP_PIECES = [
+    "<!--", "-->", "--", "->", "<style>", "</style>", "<STYLE media=x>", "</Style>", "<\u017ftyle>", "<style-->",
+    "<styles>", "<!--[if mso]>", "<![endif]-->", '<a href="#x">', "<p style='a:b'>", ">", "'", '"', "x", "\n", " ",
+    "a{color:red}",
+]  # fmt: skip
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(st.sampled_from(MARKUP_PIECES), max_size=14).map("".join))
+def test_styles_and_comments_come_out_as_in_two_passes(html: str) -> None:
+    assert features._without_styles_and_comments(html) == styles_and_comments_first_version(html)
+
+
+def test_styles_and_comments_come_out_as_in_two_passes_on_emails(project: Path) -> None:
+    config = load_config(project)
+    for path in sorted((project / "issues").glob("*.md")):
+        issue, _ = parse_issue(path.read_text("utf-8"), path)
+        assert issue is not None
+        built = prepare(issue, config)
+        assert built.email is not None
+        html = features._MSO_ONLY.sub("", built.email.html)
+        got = features._without_styles_and_comments(html)
+        assert got == styles_and_comments_first_version(html)
+        assert got[1] and "<!--" not in got[0]  # the emails have both: the one-pass way was taken
+    # a style block inside a comment: the one pass steps over it, so the two passes are taken
+    tricky = "<p>a</p><!-- <style>b{c:d}</style> --><style>e{f:g}</style><p>h</p>"
+    assert features._without_styles_and_comments(tricky) == styles_and_comments_first_version(tricky)
+    assert features._without_styles_and_comments(tricky)[1] == ["b{c:d}", "e{f:g}"]

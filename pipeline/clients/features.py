@@ -227,19 +227,50 @@ def features_of(html: str) -> dict[str, list[Use]]:
         first(("html-doctype", ()), Use("html-doctype", "<!doctype html>", r"<!doctype"))
     if _COMMENT.search(html):
         first(("html-comments", ()), Use("html-comments", "<!-- -->", r"<!--"))
-    sheets: list[str] = []
-    html = _STYLE_BLOCK.sub(lambda m: sheets.append(m.group(1)) or "<style>", html)  # one pass for both
+    html, sheets = _without_styles_and_comments(html)
     for css in sheets:
         for use in _sheet_uses(css):
             first((use.slug, use.within), use)
     # The same tags repeat by the hundred: each distinct one once, in document order.
-    for tag in dict.fromkeys(_TAG_TEXT.findall(_COMMENT.sub("", html))):
+    for tag in dict.fromkeys(_TAG_TEXT.findall(html)):
         for key, use in _tag_uses(tag):
             first(key, use)
     by_slug: dict[str, list[Use]] = {}
     for (slug, _), use in found.items():
         by_slug.setdefault(slug, []).append(use)
     return by_slug
+
+
+_STYLE_OR_COMMENT = re.compile(f"{_STYLE_BLOCK.pattern}|{_COMMENT.pattern}", re.S | re.I)
+_STYLE_START = re.compile(r"<style\b", re.I)
+
+
+def _without_styles_and_comments(html: str) -> tuple[str, list[str]]:
+    """The HTML with each `<style>` block cut to `<style>` and the comments out, and the blocks' CSS.
+
+    What cutting the style blocks and then the comments gives (`_STYLE_BLOCK.sub`, `_COMMENT.sub`),
+    in one pass over the 45 KB instead of two: the same unless a style block starts inside a comment,
+    which the first way finds and this one steps over; then it goes the first way."""
+    sheets: list[str] = []
+    parts: list[str] = []
+    done = 0
+    for m in _STYLE_OR_COMMENT.finditer(html):
+        css = m.group(1)
+        if css is None:  # a comment
+            if _STYLE_START.search(m.group(0)):
+                return _in_two_passes(html)
+            parts.append(html[done : m.start()])
+        else:
+            sheets.append(css)
+            parts.append(html[done : m.start()] + "<style>")
+        done = m.end()
+    return "".join(parts) + html[done:], sheets
+
+
+def _in_two_passes(html: str) -> tuple[str, list[str]]:
+    sheets: list[str] = []
+    html = _STYLE_BLOCK.sub(lambda m: sheets.append(m.group(1)) or "<style>", html)
+    return _COMMENT.sub("", html), sheets
 
 
 _TAG_TEXT = re.compile(r"<[a-zA-Z][^>\"']*(?:(?:\"[^\"]*\"|'[^']*')[^>\"']*)*>")
