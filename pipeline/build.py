@@ -132,6 +132,7 @@ def prepare(issue: Issue, config: Config) -> Built:
     """Render and check one issue without writing anything (check, preview and export use it)."""
     start = time.perf_counter()
     built = Built(issue)
+    layouts: Path | None = None  # a stat of the folder: looked up once for the render, the gate and the lint
     try:
         built.rendered = render(
             issue, config["newsletter.base_url"], config["email.preheader_length"], config["newsletter.language"]
@@ -140,17 +141,20 @@ def prepare(issue: Issue, config: Config) -> Built:
         too_big = html_budget(sum(map(len, fragments.items)) + sum(map(len, fragments.notes)))
         if too_big:  # refused before the layout, inlining and minifying would spend seconds on it
             raise PipelineError(Finding(display_path(issue.path), issue.body_line, "output-size", too_big))
-        built.email = build_email(issue, config, built.rendered)
+        layouts = config.layouts_dir
+        built.email = build_email(issue, config, built.rendered, layouts=layouts)
         if too_big := html_budget(built.email.bytes):  # inlined styles can multiply a table's size
             built.email = None
             raise PipelineError(Finding(display_path(issue.path), issue.body_line, "output-size", too_big))
         # The final gate on the bytes outbox/ and the preview would get.
-        built.findings.extend(check_html(built.email.html, OUTBOX, issue, config.layouts_dir / "email.mjml.j2"))
-        built.findings.extend(check_text(built.email.text, OUTBOX, config.layouts_dir / "email.txt.j2"))
+        built.findings.extend(check_html(built.email.html, OUTBOX, issue, layouts / "email.mjml.j2"))
+        built.findings.extend(check_text(built.email.text, OUTBOX, layouts / "email.txt.j2"))
     except PipelineError as exc:
         built.findings.extend(exc.findings)
     if built.rendered is not None:
-        built.findings = sorted(set(built.findings) | set(check(issue, built.rendered, config, built.email)))
+        built.findings = sorted(
+            set(built.findings) | set(check(issue, built.rendered, config, built.email, layouts=layouts))
+        )
     built.seconds = time.perf_counter() - start
     return built
 

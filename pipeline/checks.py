@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from urllib.parse import unquote
 
 from markdown_it.token import Token
@@ -37,6 +38,7 @@ class Context:
     rendered: Rendered
     config: Config
     email: Email | None = None
+    layouts: Path | None = None  # config.layouts_dir, when the caller has looked it up already
 
     @property
     def name(self) -> str:
@@ -305,7 +307,8 @@ def rule_clients(ctx: Context) -> list[Finding]:
     """The final HTML against caniemail: what a configured client does not support."""
     if ctx.email is None:
         return []
-    return lint(ctx.email.html, ctx.config["email.clients"], ctx.config.layouts_dir, ctx.issue.path)
+    layouts = ctx.config.layouts_dir if ctx.layouts is None else ctx.layouts
+    return lint(ctx.email.html, ctx.config["email.clients"], layouts, ctx.issue.path)
 
 
 RULES: dict[str, Callable[[Context], list[Finding]]] = {
@@ -355,8 +358,10 @@ def check_body(issue: Issue, config: Config) -> list[Finding]:
     return sorted(set(found), key=lambda f: (f.file, f.line, f.rule, f.message))
 
 
-def check(issue: Issue, rendered: Rendered, config: Config, email: Email | None = None) -> list[Finding]:
-    ctx = Context(issue, rendered, config, email)
+def check(
+    issue: Issue, rendered: Rendered, config: Config, email: Email | None = None, *, layouts: Path | None = None
+) -> list[Finding]:
+    ctx = Context(issue, rendered, config, email, layouts)
     found: list[Finding] = []
     for rule in RULES.values():
         found.extend(rule(ctx))

@@ -185,9 +185,12 @@ def _no_literals(output: str, context: dict, layout: str) -> None:
         )
 
 
-def render_email(issue: Issue, config: Config, rendered: Rendered, count: int | None = None) -> Email:
-    """One full render with the first `count` items (all by default)."""
-    env = environment(config.layouts_dir)
+def render_email(
+    issue: Issue, config: Config, rendered: Rendered, count: int | None = None, *, layouts: Path | None = None
+) -> Email:
+    """One full render with the first `count` items (all by default); `layouts` is config.layouts_dir
+    when the caller has looked it up already (a stat of the folder)."""
+    env = environment(config.layouts_dir if layouts is None else layouts)
     count = len(rendered.html.items) if count is None else count
     css, dark = _css(env, config)
     context = _context(issue, config, rendered, count, text=False)
@@ -208,11 +211,12 @@ def render_email(issue: Issue, config: Config, rendered: Rendered, count: int | 
     return Email(html, mjml, text, web_url, items_sent=count, timings=timings)
 
 
-def build_email(issue: Issue, config: Config, rendered: Rendered) -> Email:
+def build_email(issue: Issue, config: Config, rendered: Rendered, *, layouts: Path | None = None) -> Email:
     """Render, measure against the clip budget, and split when the issue asks for it."""
     budget = config["email.clip_budget"]
     mode = issue.meta.clip or config["email.clip"]
-    email = render_email(issue, config, rendered)
+    layouts = config.layouts_dir if layouts is None else layouts  # one look-up for every render below
+    email = render_email(issue, config, rendered, layouts=layouts)
     if email.bytes <= budget:
         return email
     name = display_path(issue.path)
@@ -231,10 +235,10 @@ def build_email(issue: Issue, config: Config, rendered: Rendered) -> Email:
     # Largest item count that fits: sizes grow with items, so a search is safe. Gallop up from the
     # intro (1, 2, 4, …) before bisecting, so a huge issue never renders its huge halves.
     low, high = 2, len(rendered.html.items) - 1
-    best = render_email(issue, config, rendered, 1)
+    best = render_email(issue, config, rendered, 1, layouts=layouts)
     step = 2
     while best.bytes <= budget and step <= high:
-        candidate = render_email(issue, config, rendered, step)
+        candidate = render_email(issue, config, rendered, step, layouts=layouts)
         if candidate.bytes > budget:
             high = step - 1
             break
@@ -243,7 +247,7 @@ def build_email(issue: Issue, config: Config, rendered: Rendered) -> Email:
         high = 0  # not even the intro fits: nothing to search
     while low <= high:
         mid = (low + high) // 2
-        candidate = render_email(issue, config, rendered, mid)
+        candidate = render_email(issue, config, rendered, mid, layouts=layouts)
         if candidate.bytes <= budget:
             best, low = candidate, mid + 1
         else:
