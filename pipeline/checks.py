@@ -229,12 +229,14 @@ def rule_headings(ctx: Context) -> list[Finding]:
 
 def rule_tab_indent(ctx: Context) -> list[Finding]:
     """A paragraph indented with a tab is an (indented) code block to Markdown: monospace, no links."""
-    lines = ctx.issue.body.split("\n")
+    lines: list[str] | None = None  # split on the first code block: most issues have none
     found = []
     for run in ctx.rendered.doc.items:
         for tok in run:
             if tok.type != "code_block" or not tok.map:
                 continue
+            if lines is None:
+                lines = ctx.issue.body.split("\n")
             if any(line.startswith("\t") for line in lines[tok.map[0] : tok.map[1]]):
                 found.append(
                     ctx.finding(
