@@ -21,9 +21,19 @@ from functools import cache, lru_cache
 from pipeline.usercache import installed, keep, recall
 
 _STYLE_OPEN = re.compile(r"<style(?![^>]*data-premailer)", re.I)
-_RULES: dict[tuple[str, int], tuple[list, list]] = {}  # stylesheet text → premailer's rule list
-_BASIC: dict[tuple[str, tuple[str, ...]], tuple[tuple[str, str], ...]] = {}  # style → HTML attributes
-_MERGED: dict[tuple, str] = {}  # premailer's merge_styles, by its arguments
+# premailer's options for every inlining; the kept results below are worked out with the same ones.
+_OPTIONS = {
+    "allow_network": False,
+    "allow_loading_external_files": False,
+    "disable_validation": True,
+    "disable_leftover_css": True,
+    "keep_style_tags": True,
+    "remove_classes": False,
+    "strip_important": False,
+    "preserve_handlebar_syntax": True,
+    "disable_basic_attributes": ("height", "width"),  # no height="auto" on images
+    "cssutils_logging_level": logging.CRITICAL,
+}
 
 _SCOPED = re.compile(r"(\.-?[_a-zA-Z][_a-zA-Z0-9-]*)\s+(?![\s>+~])([^|]+)")  # `.c p`, `.c blockquote p:last-child`
 _SCOPES = threading.local()  # the document being inlined in this thread and its scope elements
@@ -80,15 +90,14 @@ class _Probe:
 
 def _merged(inline_style, new_styles, classes, remove_unset_properties=False):  # type: ignore[no-untyped-def]
     """premailer's `merge_styles`, worked out once per distinct argument list: an issue has hundreds
-    of elements but a dozen or so combinations of rules, and the function depends on nothing else."""
-    from premailer.merge_style import merge_styles
+    of elements but a dozen or so combinations of rules, and the function depends on nothing else
+    (it only reads the lists, so their tuples give the same)."""
+    return _merge(inline_style, tuple(map(tuple, new_styles)), tuple(classes), remove_unset_properties)
 
-    key = (inline_style, tuple(map(tuple, new_styles)), tuple(classes), remove_unset_properties)
-    if (out := _MERGED.get(key)) is None:
-        if len(_MERGED) > 4096:
-            _MERGED.clear()
-        out = _MERGED[key] = merge_styles(inline_style, new_styles, classes, remove_unset_properties)
-    return out
+
+@lru_cache(maxsize=4096)
+def _merge(inline_style: str, new_styles: tuple, classes: tuple, remove_unset_properties: bool) -> str:
+    return _plain().merge_styles(inline_style, new_styles, classes, remove_unset_properties)
 
 
 class _OnFirstUse(types.ModuleType):
@@ -137,6 +146,31 @@ def _without_validation() -> None:
 
 
 @cache
+def _plain() -> types.SimpleNamespace:
+    """premailer's own `merge_styles` and a plain Premailer with our options: the kept results are
+    theirs. (Imported here once: an import statement in `_merged` cost a failed attribute lookup,
+    with its error message formatted, on every call.)"""
+    premailer = _inliner().__mro__[1]
+    from premailer.merge_style import merge_styles
+
+    return types.SimpleNamespace(merge_styles=merge_styles, premailer=premailer(**_OPTIONS))
+
+
+@lru_cache(maxsize=32)  # a layout edited many times during `watch`: old sheets are forgotten
+def _rules(css: str, index: int) -> tuple[list, list]:
+    """premailer's rule list for one stylesheet, from the user cache or parsed by premailer."""
+    return _stored_rules(css, index) or _store_rules(css, index, _plain().premailer._parse_style_rules(css, index))
+
+
+@lru_cache(maxsize=4096)
+def _basic(style: str) -> tuple[tuple[str, str], ...]:
+    """The HTML attributes premailer gives an element with this inlined style, found on a stand-in."""
+    probe = _Probe()
+    _plain().premailer._style_to_basic_html_attributes(probe, style, force=True)
+    return tuple(probe.attrib.items())
+
+
+@cache
 def _inliner() -> type:
     # cssutils imports urllib.request (with http.client, ssl and email), importlib.metadata, encutils and,
     # trying Google App Engine first, email.message only to fetch remote stylesheets: 60 ms of a cold
@@ -154,12 +188,7 @@ def _inliner() -> type:
         for every issue, so its rules are worked out once per process (premailer's result, unchanged)."""
 
         def _parse_style_rules(self, css_body, ruleset_index):  # type: ignore[no-untyped-def]
-            key = (css_body or "", ruleset_index)
-            if key not in _RULES:
-                if len(_RULES) > 32:  # a layout edited many times during `watch`: forget old sheets
-                    _RULES.clear()
-                _RULES[key] = _stored_rules(*key) or _store_rules(*key, super()._parse_style_rules(*key))
-            rules, leftover = _RULES[key]
+            rules, leftover = _rules(css_body or "", ruleset_index)
             return list(rules), list(leftover)
 
         def _style_to_basic_html_attributes(self, element, style_content, force=False):  # type: ignore[no-untyped-def]
@@ -167,14 +196,7 @@ def _inliner() -> type:
             # out once per style by premailer's own method, on a stand-in element.
             if not force:
                 return super()._style_to_basic_html_attributes(element, style_content, force)
-            key = (style_content, tuple(self.disable_basic_attributes))
-            if key not in _BASIC:
-                if len(_BASIC) > 4096:
-                    _BASIC.clear()
-                probe = _Probe()
-                super()._style_to_basic_html_attributes(probe, style_content, force=True)
-                _BASIC[key] = tuple(probe.attrib.items())
-            for name, value in _BASIC[key]:
+            for name, value in _basic(style_content):
                 element.attrib[name] = value
 
     return CachedRules
@@ -210,19 +232,8 @@ def inline_css(html: str, css: str) -> str:
     marked = _STYLE_OPEN.sub('<style data-premailer="ignore"', html)
     # Only the start is compared: lowercasing the whole email twice was a tenth of the inlining.
     doctype = "<!doctype html>" if marked.lstrip()[:14].lower().startswith("<!doctype html") else ""
-    out = _inliner()(
-        marked,
-        css_text=css,
-        allow_network=False,
-        allow_loading_external_files=False,
-        disable_validation=True,
-        disable_leftover_css=True,
-        keep_style_tags=True,
-        remove_classes=False,
-        strip_important=False,
-        preserve_handlebar_syntax=True,
-        disable_basic_attributes=["height", "width"],  # no height="auto" on images
-        cssutils_logging_level=logging.CRITICAL,
-    ).transform(pretty_print=False)  # the minifier would fold the indentation away again
+    out = _inliner()(marked, css_text=css, **_OPTIONS).transform(
+        pretty_print=False  # the minifier would fold the indentation away again
+    )
     out = out.replace(' data-premailer="ignore"', "")
     return doctype + out if not out[:9].lower().startswith("<!doctype") else out
