@@ -170,9 +170,19 @@ def _plain() -> types.SimpleNamespace:
     theirs. (Imported here once: an import statement in `_merged` cost a failed attribute lookup,
     with its error message formatted, on every call.)"""
     premailer = _inliner().__mro__[1]
-    from premailer.merge_style import merge_styles
+    from premailer.merge_style import csstext_to_pairs, merge_styles
 
-    return types.SimpleNamespace(merge_styles=merge_styles, premailer=premailer(**_OPTIONS))
+    return types.SimpleNamespace(
+        merge_styles=merge_styles, csstext_to_pairs=csstext_to_pairs, premailer=premailer(**_OPTIONS)
+    )
+
+
+@lru_cache(maxsize=4096)
+def _pairs(csstext: str, validate: bool = True) -> tuple[tuple[str, str], ...]:
+    """premailer's `csstext_to_pairs` (a rule's declarations as (name, value) pairs) for the rules'
+    declarations in `transform`, as a tuple: merge_styles only iterates it, and `_merged`'s key is
+    then made without copying. functools' cache instead of premailer's cachetools one with a lock."""
+    return tuple(_plain().csstext_to_pairs(csstext, validate=validate))
 
 
 @lru_cache(maxsize=32)  # a layout edited many times during `watch`: old sheets are forgotten
@@ -199,6 +209,7 @@ def _inliner() -> type:
     _without_validation()
 
     premailer.premailer.merge_styles = _merged  # premailer's own function, its results kept
+    premailer.premailer.csstext_to_pairs = _pairs  # the same, as tuples
     premailer.premailer._create_cssselector = _selector  # the same elements, the scope found once
 
     class CachedRules(premailer.Premailer):
