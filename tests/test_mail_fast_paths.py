@@ -64,6 +64,8 @@ ELEMENTS = [
     '<div class="C"><p>groß</p></div>',
     '<div class="notes-block"><ol><li>Note</li></ol></div>',
     '<div class="c"><p>a</p><p>b</p><?pi x?></div>',
+    '<div class="c"><p class="x">x</p><p>letzter</p><!-- danach --></div>',
+    '<div class="notes-block"><div class="c"><p class="backref x">tief</p></div></div>',
 ]
 RULES = [
     "body { margin: 0; }",
@@ -94,6 +96,11 @@ RULES = [
     ".c p + p { margin-top: 0; }",
     '.c a[title="a|b"] { color: red; }',
     ".c .c p { color: maroon; }",
+    ".c .x { color: gray; }",
+    ".c .c { color: silver; }",
+    ".notes-block .x { color: aqua; }",
+    ".c li:first-child, .c p:last-child { color: purple; }",
+    ".c p:first-child:last-child { color: fuchsia; }",
 ]
 
 

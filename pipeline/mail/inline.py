@@ -36,6 +36,7 @@ _OPTIONS = {
 }
 
 _SCOPED = re.compile(r"(\.-?[_a-zA-Z][_a-zA-Z0-9-]*)\s+(?![\s>+~])([^|]+)")  # `.c p`, `.c blockquote p:last-child`
+_CLASS = re.compile(r"\.-?[_a-zA-Z][_a-zA-Z0-9-]*")
 _SCOPES = threading.local()  # the document being inlined in this thread and its scope elements
 
 
@@ -56,12 +57,38 @@ class _Scoped:
         self.rest = etree.XPath("$scope/" + rest)
 
     def __call__(self, page):  # type: ignore[no-untyped-def]
-        if getattr(_SCOPES, "page", None) is not page:
-            _SCOPES.page, _SCOPES.found, _SCOPES.classes = page, {}, None
-        found = _SCOPES.found.get(self.name)
-        if found is None:
-            found = _SCOPES.found[self.name] = [el for el, names in _classes(page) if self.name in names]
+        found = _scope(page, self.name)
         return self.rest(page, scope=found) if found else []
+
+
+class _ScopedClass(_Scoped):
+    """`.c .backref`: the elements of class `backref` (from the same list of elements with a class)
+    that have a `.c` element above them, in document order as XPath gives them. The XPath form
+    tested the class with `normalize-space` on every element below each `.c` element."""
+
+    def __init__(self, scope: str, name: str) -> None:
+        self.name, self.inner = scope[1:], name[1:]
+
+    def __call__(self, page):  # type: ignore[no-untyped-def]
+        found = _scope(page, self.name)
+        if not found:
+            return []
+        above = {id(el) for el in found}  # the same element objects: _classes keeps them alive
+        return [
+            el
+            for el, names in _classes(page)
+            if self.inner in names and any(id(up) in above for up in el.iterancestors())
+        ]
+
+
+def _scope(page, name: str) -> list:  # type: ignore[no-untyped-def]
+    """The elements of class `name` in the document being inlined, found once per document."""
+    if getattr(_SCOPES, "page", None) is not page:
+        _SCOPES.page, _SCOPES.found, _SCOPES.classes = page, {}, None
+    found = _SCOPES.found.get(name)
+    if found is None:
+        found = _SCOPES.found[name] = [el for el, names in _classes(page) if name in names]
+    return found
 
 
 # cssselect's `.name` is `contains(concat(' ', normalize-space(@class), ' '), ' name ')`: one of the
@@ -91,10 +118,16 @@ def _selector(selector: str):  # type: ignore[no-untyped-def]
     from lxml.cssselect import CSSSelector
 
     if m := _SCOPED.fullmatch(selector.strip()):
+        if _CLASS.fullmatch(m.group(2)):
+            return _ScopedClass(m.group(1), m.group(2))
         try:
             rest = GenericTranslator().css_to_xpath(m.group(2), prefix="descendant::")
         except SelectorError:
             rest = "|"
+        if "'" not in rest and '"' not in rest:  # no string literal the rewrite could reach into
+            # `:last-child`, `:first-child`: no need to count all the siblings to know there is none
+            for counted in ("following-sibling::*", "preceding-sibling::*"):
+                rest = rest.replace(f"[count({counted}) = 0]", f"[not({counted})]")
         if "|" not in rest:
             return _Scoped(m.group(1), rest)
     return CSSSelector(selector)
