@@ -183,6 +183,7 @@ def token_pieces() -> list[str]:
         *("<p>", "</p>", "Text ", "<", ">", "<a", " ", '"', "'", "<!-- ", " -->", "<br/>", "ä „x“"),
         *(f'<a href="{web}">', f"<a href={unsub} id=x>", f"<img alt='{name}' src=\"x\">", web, unsub, name),
         *(f'<a title="<{web}">', f"<p {name}>", f"<td style='a' data-x=\"{web}?a=1\">", f"<!--{unsub}-->"),
+        *("<!-- <b ", "<1", "> <", f"<{web} href={unsub}>", f"<a href='{web}'", "b>"),
     ]
 
 

@@ -122,6 +122,7 @@ def fill_text(marked: str, values: Mapping[str, str]) -> str:
 
 
 _TAG = re.compile(r"<[A-Za-z][^>]*>")
+_TAG_START = re.compile(r"<[A-Za-z]")
 _ATTR = re.compile(r"""(\s[^\s"'=<>/]+\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""")
 
 
@@ -136,20 +137,25 @@ def _attribute(m: re.Match, values: Mapping[str, str]) -> str:
 
 def fill_html(marked: str, values: Mapping[str, str]) -> str:
     """HTML: an attribute holding a token is re-quoted so a tag with spaces or quotes stays one value."""
-    tokens = [m.start() for m in _TOKEN.finditer(marked)]
-    out, last, n = [], 0, 0
-    # Only the few tags holding a token have their attributes walked; everything between them is
-    # filled as text in one piece (a token never spans a tag's `<` or `>`).
-    for tag in _TAG.finditer(marked):
-        while n < len(tokens) and tokens[n] < tag.start():
-            n += 1
-        if n == len(tokens):
-            break
-        if tokens[n] >= tag.end():
-            continue
-        out.append(fill_text(marked[last : tag.start()], values))
-        out.append(_ATTR.sub(lambda m: _attribute(m, values), tag.group(0)))
-        last = tag.end()
+    out, last = [], 0
+    # Only the few tags holding a token are looked at (the text between is filled in one piece),
+    # found from the token: the tag `_TAG.finditer` would give around it starts at the first `<` and
+    # letter after the last `>` before the token (a tag holds no `>` before its end, so the scan is
+    # never inside one there) and ends at the first `>` after it. Walking every tag of the email to
+    # reach the footer's links was a millisecond.
+    for m in _TOKEN.finditer(marked):
+        at = m.start()
+        if at < last:
+            continue  # in the tag just filled
+        start = _TAG_START.search(marked, marked.rfind(">", 0, at) + 1, at + 1)
+        if start is None:
+            continue  # in text: filled with it
+        end = marked.find(">", at)
+        if end < 0:
+            break  # no tag from here on
+        out.append(fill_text(marked[last : start.start()], values))
+        out.append(_ATTR.sub(lambda m: _attribute(m, values), marked[start.start() : end + 1]))
+        last = end + 1
     out.append(fill_text(marked[last:], values))
     return "".join(out)
 
