@@ -176,3 +176,18 @@ def test_hypothesis_markdown(body: str) -> None:
     notes = "\n".join(f"[^{n}]: Anmerkung {n} zur Sache." for n in (1, 2, 3))
     source = HEAD + "Einleitung mit genug Wörtern.\n\n" + body + "\n\n" + notes + "\n"
     check_issue(source)
+
+
+def test_premailer_marker_written_as_text_stays() -> None:
+    """The inliner marks the layout's <style> blocks `data-premailer="ignore"` and takes the mark
+    away afterwards: only from those tags, never from what the author wrote about it."""
+    body = (
+        "Einleitung mit genug Wörtern für alles.\n\n---\n\n"
+        'Das Attribut data-premailer="ignore" hilft beim Inlining, sagt die Anleitung.\n\n'
+        'Im Code: `<style data-premailer="ignore">` bleibt stehen.\n'
+    )
+    check_issue(HEAD + body)
+    issue, _ = parse_issue(HEAD + body, Path("issues/999-test.md"))
+    built = prepare(issue, load_config(ROOT))
+    assert built.email.html.count('data-premailer="ignore"') == 2
+    assert "<style data-premailer" not in built.email.html  # the layout's own marks are gone

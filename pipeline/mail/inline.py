@@ -21,6 +21,8 @@ from functools import cache, lru_cache
 from pipeline.usercache import installed, keep, recall
 
 _STYLE_OPEN = re.compile(r"<style(?![^>]*data-premailer)", re.I)
+# The mark comes off the <style> tags only: an author may write `data-premailer="ignore"` in prose.
+_STYLE_MARK = re.compile(r'(<style\b[^>]*?) data-premailer="ignore"', re.I)
 # premailer's options for every inlining; the kept results below are worked out with the same ones.
 _OPTIONS = {
     "allow_network": False,
@@ -298,5 +300,5 @@ def inline_css(html: str, css: str) -> str:
     out = _inliner()(marked, css_text=css, **_OPTIONS).transform(
         pretty_print=False  # the minifier would fold the indentation away again
     )
-    out = out.replace(' data-premailer="ignore"', "")
+    out = _STYLE_MARK.sub(r"\1", out)
     return doctype + out if not out[:9].lower().startswith("<!doctype") else out
