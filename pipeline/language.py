@@ -28,7 +28,7 @@ import unicodedata
 from array import array
 from collections import Counter
 from functools import lru_cache
-from itertools import repeat
+from itertools import compress, repeat
 from pathlib import Path
 
 from pipeline.usercache import cache_dir
@@ -51,7 +51,7 @@ _ENGLISH = frozenset(
 _WORD = re.compile(r"[^\W\d_]+")
 
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 
 
 def _cache_file(source: Path) -> Path | None:
@@ -75,18 +75,40 @@ def _moves_file(cached: Path) -> Path:
     return cached.with_suffix(".moves")
 
 
+class _Rows(dict):
+    """Feature -> its row of the model as one int, read from the cache file on first use: the
+    language columns side by side in fixed-width lanes, so one integer sum adds up every language."""
+
+    __slots__ = ("lane", "table", "unit", "width")
+
+    def __init__(self, table: memoryview, languages: int, lane: int, unit_bits: int) -> None:
+        super().__init__()
+        self.table, self.width, self.unit = table, languages * lane, 2.0**-unit_bits
+        self.lane = {4: "I", 8: "Q"}[lane]  # memoryview's codes for those sizes
+
+    def __missing__(self, feature: int) -> int:
+        at = feature * self.width
+        row = self[feature] = int.from_bytes(self.table[at : at + self.width], sys.byteorder)
+        return row
+
+
 class _Scorer:
     """py3langid's naive Bayes classifier (`LanguageIdentifier.classify` with norm_probs=True), without
     numpy: importing numpy was a seventh of a cold `krasse build`, and a passage needs only a few hundred
-    cells of the model. The tokenizer walk is py3langid's own loop. The scores are summed in double
-    precision where numpy sums in single, so a confidence can differ in the 6th digit; the decisions
-    (language, confidence ≥ 0.99) are the same (tested against py3langid)."""
+    cells of the model. The tokenizer walk is py3langid's own loop.
 
-    __slots__ = ("classes", "columns", "moves", "output", "pc", "rowbase")
+    Scoring adds, per language, the log-probabilities of the passage's features weighted by log1p of
+    their counts. The model's values are float16 (multiples of 1/256), so they are kept as integers
+    (negated, in units of 1/256) in fixed-width lanes of one int per feature: adding a feature's int adds
+    it to every language at once, exactly, and features of equal count share one multiplication. Where
+    numpy sums in single precision this is exact up to the final double rounding, so a confidence can
+    differ in the 6th digit; the decisions (language, confidence ≥ 0.99) are the same (tested against
+    py3langid)."""
 
-    def __init__(self, classes: list[str], pc: list[float], columns: list, moves, rowbase, output) -> None:  # type: ignore[no-untyped-def]
-        # columns: per language, the log-probability of every feature (float32, as py3langid's float16 model)
-        self.classes, self.pc, self.columns = classes, pc, columns
+    __slots__ = ("classes", "moves", "output", "pc", "rowbase", "rows")
+
+    def __init__(self, classes: list[str], pc: list[float], rows: _Rows, moves, rowbase, output) -> None:  # type: ignore[no-untyped-def]
+        self.classes, self.pc, self.rows = classes, pc, rows
         self.moves, self.rowbase, self.output = moves, rowbase, output
 
     def classify(self, text: str) -> tuple[str, float]:
@@ -103,12 +125,22 @@ class _Scorer:
         if not visits:
             return self.classes[0], 1.0 / len(self.classes)  # py3langid: uniform, first class
         counts = Counter(visits)
-        features = list(counts)
-        weights = [math.log1p(n) for n in counts.values()]
+        rows = self.rows
+        groups = {1: sum(map(rows.__getitem__, counts))}  # count -> summed rows of the features seen that often
+        if len(counts) < len(visits):
+            for feature in compress(counts, map((1).__lt__, counts.values())):
+                n, row = counts[feature], rows[feature]
+                groups[1] -= row
+                groups[n] = groups.get(n, 0) + row
+        width, lane = rows.width, rows.lane
+        lanes = zip(
+            *(memoryview(total.to_bytes(width, sys.byteorder)).cast(lane) for total in groups.values()), strict=True
+        )
+        weights = [math.log1p(n) * rows.unit for n in groups]
         scale = 1.0 / math.sqrt(len(data))  # py3langid's temperature: sqrt of the byte length
         scores = [
-            (prior + math.fsum(map(operator.mul, weights, map(column.__getitem__, features)))) * scale
-            for prior, column in zip(self.pc, self.columns, strict=True)
+            (prior - math.fsum(map(operator.mul, weights, column))) * scale
+            for prior, column in zip(self.pc, lanes, strict=True)
         ]
         top = max(scores)
         probs = [math.exp(s - top) for s in scores]
@@ -124,17 +156,36 @@ def _unpack(source: Path) -> dict:
 
     ptc, pc, classes, nextmove, row, output = load_model(source)
     keep = [i for i, c in enumerate(classes) if c in LANGUAGES]
+    lanes, unit_bits = _fixed_point(-np.asarray(ptc, dtype=np.float64)[:, keep], source)
     return {
         "classes": [classes[i] for i in keep],
         "pc": array("f", np.asarray(pc, dtype=np.float32)[keep].tobytes()),
-        "ptc": np.ascontiguousarray(np.asarray(ptc, dtype=np.float32)[:, keep].T).tobytes(),  # a column per language
+        "ptc": lanes.tobytes(),  # a row per feature, a lane per language
+        "lane": lanes.itemsize,
+        "unit_bits": unit_bits,
         "moves": nextmove,
         "rowbase": array("I", [r << 8 for r in row]),
         "output": array("i", output),
     }
 
 
-_PARTS = ("pc", "rowbase", "output")  # arrays stored after the header, then a float32 column per language
+_PARTS = ("pc", "rowbase", "output")  # arrays stored after the header, then a row of lanes per feature
+
+
+def _fixed_point(values, source: Path):  # type: ignore[no-untyped-def]
+    """The negated log-probabilities as integers in units of 2**-bits, in lanes of 4 bytes (8 when
+    needed) wide enough for the sum over every feature. py3langid's model is float16 (values between
+    -16 and -4): exact in units of 1/256, and 4 bytes suffice. A finer model is rounded only where
+    8 bytes would not hold it exactly."""
+    import numpy as np
+
+    if not np.isfinite(values).all() or values.min() < 0:
+        raise ValueError(f"{source}: the model's feature scores are not log-probabilities")
+    total = max(float(values.max()) * len(values), 1.0)  # no sum of distinct features exceeds this
+    exact = next((b for b in range(64) if (np.rint(values * 2.0**b) == values * 2.0**b).all()), 64)
+    bits = min(exact, 62 - math.ceil(math.log2(total)))
+    lanes = np.rint(values * 2.0**bits)
+    return np.ascontiguousarray(lanes, dtype="=u4" if lanes.max() * len(lanes) < 2**32 else "=u8"), bits
 
 
 def _store(path: Path, model: dict) -> None:
@@ -157,6 +208,8 @@ def _store(path: Path, model: dict) -> None:
         "moves": [model["moves"].typecode, len(model["moves"])],
         **{name: [model[name].typecode, len(model[name])] for name in _PARTS},
         "ptc": len(model["ptc"]),
+        "lane": model["lane"],
+        "unit_bits": model["unit_bits"],
     }
     head = json.dumps(header).encode()
     head += b" " * (-(4 + len(head)) % 8)  # the arrays after it start aligned
@@ -187,7 +240,7 @@ def _load_cached(path: Path) -> dict | None:
         data = _mapped(path)
         (size,) = struct.unpack_from("=I", data)
         header = json.loads(bytes(data[4 : 4 + size]))
-        model: dict = {"classes": header["classes"]}
+        model: dict = {name: header[name] for name in ("classes", "lane", "unit_bits")}
         at = 4 + size
         for name in _PARTS:
             typecode, count = header[name]
@@ -197,7 +250,7 @@ def _load_cached(path: Path) -> dict | None:
                 return None
             at += count * part.itemsize
         model["ptc"] = data[at:]
-        if len(model["ptc"]) != header["ptc"] or header["ptc"] % (4 * len(model["classes"])):
+        if len(model["ptc"]) != header["ptc"] or header["ptc"] % (model["lane"] * len(model["classes"])):
             return None
         typecode, count = header["moves"]
         model["moves"] = _mapped(_moves_file(path)).cast(typecode)
@@ -232,10 +285,8 @@ def _identifier() -> _Scorer:
         if cached is not None:
             _store(cached, model)
     classes = model["classes"]
-    table = memoryview(model["ptc"]).cast("f")
-    size = len(table) // len(classes)
-    columns = [table[i * size : (i + 1) * size] for i in range(len(classes))]
-    return _Scorer(classes, model["pc"].tolist(), columns, model["moves"], model["rowbase"], model["output"])
+    rows = _Rows(memoryview(model["ptc"]), len(classes), model["lane"], model["unit_bits"])
+    return _Scorer(classes, model["pc"].tolist(), rows, model["moves"], model["rowbase"], model["output"])
 
 
 @lru_cache(maxsize=4096)

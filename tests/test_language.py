@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import random
 import re
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -141,6 +142,53 @@ def test_numpy_free_scorer_decides_like_py3langid() -> None:
     ours, reference = _identifier(), _reference()
     differ = [text for text in texts if not _same_decision(ours.classify(text), reference.classify(text))]
     assert differ == []
+
+
+def test_the_scorers_integer_rows_are_py3langids_values_exactly() -> None:
+    """Every cell the scorer adds is py3langid's own log-probability for our languages, exactly: the
+    integer lanes lose nothing, so only the final double rounding differs from an exact sum."""
+    import numpy as np
+
+    from pipeline.language import _identifier
+
+    ours, reference = _identifier(), _reference()
+    assert ours.classes == list(reference.nb_classes)
+    rows = ours.rows
+    lanes = np.frombuffer(rows.table, dtype={"I": "=u4", "Q": "=u8"}[rows.lane]).reshape(-1, len(ours.classes))
+    assert np.array_equal(-(lanes * rows.unit), np.asarray(reference.nb_ptc, dtype=np.float64))
+    assert all(rows[f] == int.from_bytes(lanes[f].tobytes(), sys.byteorder) for f in (0, 1, len(lanes) - 1))
+
+
+def test_a_finer_model_gets_wider_lanes_and_a_broken_one_is_refused(tmp_path) -> None:
+    import numpy as np
+
+    from pipeline.language import _fixed_point
+
+    rng = np.random.default_rng(3)
+    fine = rng.uniform(0.001, 30, size=(50_000, 9)).astype(np.float32).astype(np.float64)  # 24-bit mantissas
+    lanes, bits = _fixed_point(fine, tmp_path)
+    assert lanes.itemsize == 8 and np.array_equal(lanes * 2.0**-bits, fine)  # exact, as the float16 model
+    assert int(lanes.max()) * len(lanes) < 2**64  # no sum of distinct features can spill into the next lane
+    half = rng.uniform(4, 16, size=(50_000, 9)).astype(np.float16).astype(np.float64)  # as py3langid's model
+    lanes, bits = _fixed_point(half, tmp_path)
+    assert (lanes.itemsize, bits) == (4, 8) and np.array_equal(lanes * 2.0**-bits, half)
+    for broken in (-fine, fine * np.inf):
+        with pytest.raises(ValueError, match="log-probabilities"):
+            _fixed_point(broken, tmp_path)
+
+
+_SCORER_WORDS = sorted({word for text in [*SENTENCES, *GERMAN, *ENGLISH] for word in text.split()})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_SCORER_WORDS), min_size=1, max_size=25), st.integers(1, 5), st.booleans())
+def test_scorer_decides_like_py3langid_with_features_seen_often(words: list[str], times: int, upper: bool) -> None:
+    """Repeated words give features counted several times (each count its own weight)."""
+    from pipeline.language import _identifier
+
+    text = " ".join(words * times)
+    text = text.upper() if upper else text
+    assert _same_decision(_identifier().classify(text), _reference().classify(text))
 
 
 def test_damaged_cache_is_unpacked_again(tmp_path, monkeypatch) -> None:
