@@ -297,7 +297,7 @@ def foreign_language(text: str, base: str = "de") -> str | None:
     base = base.split("-")[0].lower()
     if text.count(" ") < MIN_WORDS - 1:
         return None
-    words = _words(text.lower())
+    words = _words(text)
     if len(words) < MIN_WORDS:
         return None
     if base == "de" and sum(map(_SCORE.get, words, repeat(0))) >= 0:  # German words minus English ones
@@ -307,15 +307,22 @@ def foreign_language(text: str, base: str = "de") -> str | None:
 
 
 # The guard runs on every paragraph of every issue (the archive's full build too), so it is kept cheap:
-# one lookup per word (the two word lists share no word), and a plain character range instead of
-# Unicode categories when the text has no letters beyond Latin-1. Both find the same words.
+# one lookup per word (the two word lists share no word), and when the text has no letters beyond
+# Latin-1, bytes: one table lower-cases the letters and blanks everything else, and `split` cuts the
+# words. Both ways find the same words.
 _SCORE = {**dict.fromkeys(_GERMAN, 1), **dict.fromkeys(_ENGLISH, -1)}
-# `[^\W\d_]` within Latin-1: the letters, and also ª µ º and the superscript and fraction digits.
-_LATIN1_WORD = re.compile(r"[A-Za-z\xaa\xb2\xb3\xb5\xb9\xba\xbc-\xbe\xc0-\xd6\xd8-\xf6\xf8-\xff]+")
-# Beyond Latin-1, only punctuation (dashes, quotes, ellipsis, ‹›, €, arrows) keeps that fast path.
+_SCORE.update({word.encode("latin-1"): score for word, score in _SCORE.items()})  # the words as Latin-1 bytes too
+# `[^\W\d_]` within Latin-1 (the letters, and also ª µ º and the superscript and fraction digits),
+# lower-cased as `str.lower` does; every other byte becomes a space.
+_LATIN1_WORDS = bytes(ord(chr(b).lower()) if _WORD.fullmatch(chr(b)) else 0x20 for b in range(256))
+# Beyond Latin-1, only punctuation (dashes, quotes, ellipsis, ‹›, €, arrows) keeps that fast path; it
+# becomes "?" in Latin-1, and a space in the table.
 _BEYOND_LATIN1 = re.compile(r"[^\x00-\xff\u2010-\u2027\u2030-\u205e\u20ac\u2190-\u21ff]")
 
 
-def _words(lowered: str) -> list[str]:
-    """`_WORD.findall(lowered)`: the runs of letters."""
-    return (_WORD if _BEYOND_LATIN1.search(lowered) else _LATIN1_WORD).findall(lowered)
+def _words(text: str) -> list:
+    """`_WORD.findall(text.lower())`: the runs of letters, lower-cased (as Latin-1 bytes where the
+    text allows it, about three times faster)."""
+    if _BEYOND_LATIN1.search(text):
+        return _WORD.findall(text.lower())
+    return text.encode("latin-1", "replace").translate(_LATIN1_WORDS).split()

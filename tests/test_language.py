@@ -6,6 +6,7 @@ import functools
 import random
 import re
 import sys
+from itertools import repeat
 
 import pytest
 from hypothesis import given, settings
@@ -262,21 +263,30 @@ def test_virtualenvs_with_the_same_model_share_one_cache(tmp_path, monkeypatch) 
     assert language._cache_file(other) != language._cache_file(shipped)
 
 
-def test_the_fast_word_pattern_finds_the_same_words_on_every_character_it_is_used_for() -> None:
-    """The guard's Latin-1 pattern stands in for `[^\\W\\d_]+` only where the text has no other
-    letters: checked on every code point that keeps the fast path."""
-    from pipeline.language import _BEYOND_LATIN1, _LATIN1_WORD, _WORD
+def test_the_fast_word_table_finds_the_same_words_on_every_character_it_is_used_for() -> None:
+    """The guard's Latin-1 table stands in for `[^\\W\\d_]+` on lower-cased text only where the text
+    has no other letters: checked on every code point that keeps the fast path, alone and in runs."""
+    from pipeline.language import _BEYOND_LATIN1, _WORD, _words
 
     everything = "".join(map(chr, range(0x110000)))
     kept = _BEYOND_LATIN1.sub("", everything)
     assert 256 < len(kept) < 1000
-    assert [bool(_LATIN1_WORD.fullmatch(c)) for c in kept] == [bool(_WORD.fullmatch(c)) for c in kept]
-    assert _LATIN1_WORD.findall(kept) == _WORD.findall(kept)
+    assert not _BEYOND_LATIN1.search(kept.lower())  # lower-casing never leaves the fast path's characters
+
+    def latin1(words: list) -> list[str]:
+        assert all(isinstance(word, bytes) for word in words)
+        return [word.decode("latin-1") for word in words]
+
+    for c in kept:
+        assert latin1(_words(c)) == _WORD.findall(c.lower()), repr(c)
+    for text in (kept, kept[::-1], " ".join(kept), kept.upper() if not _BEYOND_LATIN1.search(kept.upper()) else ""):
+        assert latin1(_words(text)) == _WORD.findall(text.lower())
+    assert _words("Ärger über „den“ Kelvin-\u212a") == ["ärger", "über", "den", "kelvin", "k"]  # the other way
 
 
 GUARD_PIECES = [
     " ", "  ", "-", ".", ",", "„", "“", "–", "…", "'", "2", "²", "_", "µ", "Ä", "ß", "é", "ı", "İ", "ǅ", "λ",
-    "the", "The", "and", "of", "it", "der", "die", "Und", "nicht", "Wort", "word", "x",
+    "the", "The", "and", "of", "it", "der", "die", "Und", "nicht", "Wort", "word", "x", "für", "ÜBER", "\u212a",
 ]  # fmt: skip
 
 
@@ -288,6 +298,8 @@ def test_the_guard_counts_words_as_before(text: str) -> None:
 
     assert not (_GERMAN & _ENGLISH)
     words = _WORD.findall(text.lower())
-    assert _words(text.lower()) == words
+    found = _words(text)
+    assert [w if isinstance(w, str) else w.decode("latin-1") for w in found] == words
+    assert sum(map(_SCORE.get, found, repeat(0))) == sum(_SCORE.get(w, 0) for w in words)
     german, english = sum(w in _GERMAN for w in words), sum(w in _ENGLISH for w in words)
     assert (sum(_SCORE.get(w, 0) for w in words) >= 0) == (german >= english)
