@@ -483,38 +483,45 @@ def _header_scope(state) -> None:
 
 
 def _inline_text(token: Token) -> str:
-    return " ".join(c.content for c in token.children or () if c.type == "text")
+    return " ".join([c.content for c in token.children or () if c.type == "text"])
+
+
+_LANGUAGE_TOKENS = frozenset({"blockquote_open", "paragraph_open", "list_item_open"})
 
 
 def _mark_languages(state) -> None:
     """Quotes and paragraphs in another language get `lang` (the author's `{lang=…}` line above
-    a block wins, and `{lang=de}` keeps detection away)."""
+    a block wins, and `{lang=de}` keeps detection away).
+
+    One pass over the tokens that matter: the end of a quote is found with `list.index`, and the
+    list item a tight paragraph belongs to is the last one opened before it."""
     base = state.env.get("language", "de")
     tokens = state.tokens
+    types = [token.type for token in tokens]
     skip_until = -1  # inside a quote already decided as a whole
-    for i, token in enumerate(tokens):
-        if i <= skip_until:
+    item = None
+    for i in [i for i, kind in enumerate(types) if kind in _LANGUAGE_TOKENS]:
+        token = tokens[i]
+        if token.type == "list_item_open":
+            item = token
+        elif i <= skip_until:
             continue
-        if token.type == "blockquote_open":
-            end = next(
-                j
-                for j in range(i + 1, len(tokens))
-                if tokens[j].type == "blockquote_close" and tokens[j].level == token.level
-            )
-            if token.attrGet("lang") is None:
-                text = " ".join(_inline_text(t) for t in tokens[i:end] if t.type == "inline")
+        elif token.type == "blockquote_open":
+            end = types.index("blockquote_close", i + 1)
+            while tokens[end].level != token.level:
+                end = types.index("blockquote_close", end + 1)
+            if token.attrs.get("lang") is None:
+                text = " ".join([_inline_text(tokens[j]) for j in range(i + 1, end) if types[j] == "inline"])
                 lang = foreign_language(text, base)
                 if lang:
                     token.attrSet("lang", lang)
             skip_until = end
-        elif token.type == "paragraph_open" and i + 1 < len(tokens) and token.attrGet("lang") is None:
+        elif i + 1 < len(tokens) and token.attrs.get("lang") is None:  # a paragraph
             lang = foreign_language(_inline_text(tokens[i + 1]), base)
             if lang and not token.hidden:
                 token.attrSet("lang", lang)
-            elif lang:  # a tight list's paragraph is not rendered: its item carries the language
-                item = next((t for t in reversed(tokens[:i]) if t.type == "list_item_open"), None)
-                if item is not None and item.attrGet("lang") is None:
-                    item.attrSet("lang", lang)
+            elif lang and item is not None and item.attrs.get("lang") is None:
+                item.attrSet("lang", lang)  # a tight list's paragraph is not rendered: its item carries it
 
 
 _URL_KEPT = re.compile(r"[A-Za-z0-9;/?:@&=+$,\-_.!~*'()#]*")  # mdurl.encode's unchanged characters

@@ -9,7 +9,7 @@ import sys
 from itertools import repeat
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.language import foreign_language
@@ -303,3 +303,82 @@ def test_the_guard_counts_words_as_before(text: str) -> None:
     assert sum(map(_SCORE.get, found, repeat(0))) == sum(_SCORE.get(w, 0) for w in words)
     german, english = sum(w in _GERMAN for w in words), sum(w in _ENGLISH for w in words)
     assert (sum(_SCORE.get(w, 0) for w in words) >= 0) == (german >= english)
+
+
+def _mark_languages_before(state) -> None:
+    """The language pass as it was before it became one pass over the tokens: the reference."""
+    from pipeline.markdown import _inline_text
+
+    base = state.env.get("language", "de")
+    tokens = state.tokens
+    skip_until = -1
+    for i, token in enumerate(tokens):
+        if i <= skip_until:
+            continue
+        if token.type == "blockquote_open":
+            end = next(
+                j
+                for j in range(i + 1, len(tokens))
+                if tokens[j].type == "blockquote_close" and tokens[j].level == token.level
+            )
+            if token.attrGet("lang") is None:
+                text = " ".join(_inline_text(t) for t in tokens[i:end] if t.type == "inline")
+                lang = foreign_language(text, base)
+                if lang:
+                    token.attrSet("lang", lang)
+            skip_until = end
+        elif token.type == "paragraph_open" and i + 1 < len(tokens) and token.attrGet("lang") is None:
+            lang = foreign_language(_inline_text(tokens[i + 1]), base)
+            if lang and not token.hidden:
+                token.attrSet("lang", lang)
+            elif lang:
+                item = next((t for t in reversed(tokens[:i]) if t.type == "list_item_open"), None)
+                if item is not None and item.attrGet("lang") is None:
+                    item.attrSet("lang", lang)
+
+
+@functools.cache
+def _parsers():  # type: ignore[no-untyped-def]
+    from pipeline.markdown import configured
+
+    before = configured()
+    before.core.ruler.at("languages", _mark_languages_before)
+    return configured(), before
+
+
+_BLOCK_TEXTS = [*ENGLISH, *SENTENCES, GERMAN[0], GERMAN[4], "Yes.", "*" + ENGLISH[1] + "*", "`code` " + ENGLISH[0]]
+_PREFIXES = ["", "> ", "> > ", ">", "- ", "  - ", "    - ", "1. ", "> - ", "- > ", "- > - ", "  ", "[^1]: "]
+
+
+@st.composite
+def _documents(draw) -> str:  # type: ignore[no-untyped-def]
+    lines = []
+    for _ in range(draw(st.integers(1, 14))):
+        if draw(st.integers(0, 4)) == 0:
+            lines.append(draw(st.sampled_from(["{lang=en}", "{lang=de}", "{lang=fr}", "> {lang=en}"])))
+        lines.append(draw(st.sampled_from(_PREFIXES)) + draw(st.sampled_from(_BLOCK_TEXTS)))
+        if draw(st.booleans()):
+            lines.append(draw(st.sampled_from(["", ">", "> >", "  ", "  ---", "---"])))
+    return "Text[^1] davor.\n\n" + "\n".join(lines) + "\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(_documents(), st.sampled_from(["de", "en", "de-AT"]))
+@example(f"- > - {GERMAN[0]}\n  ---\n  {ENGLISH[0]}\n", "de")  # a tight paragraph after a quote holding a list
+def test_language_marking_is_the_pass_it_replaced(source: str, language: str) -> None:
+    """Quotes (nested, in lists), tight and loose lists, footnotes and the author's `{lang=…}`: the
+    same `lang` on the same tokens as the pass before it was made linear."""
+    ours, before = _parsers()
+    got = [(t.type, t.attrs) for t in ours.parse(source, {"language": language})]
+    expected = [(t.type, t.attrs) for t in before.parse(source, {"language": language})]
+    assert got == expected
+
+
+def test_the_language_pass_marks_list_items_and_quotes_in_long_documents() -> None:
+    """A long tight list of English items and many quotes: each item and quote is marked once."""
+    source = "\n".join(f"- {ENGLISH[i % 2]}" for i in range(400)) + "\n\n"
+    source += "\n\n".join(f"> {ENGLISH[i % 2]}\n>\n> > {ENGLISH[1 - i % 2]}" for i in range(200)) + "\n"
+    tokens = _parsers()[0].parse(source, {"language": "de"})
+    assert sum(t.type == "list_item_open" and t.attrs.get("lang") == "en" for t in tokens) == 400
+    quotes = [(t.level, t.attrs.get("lang")) for t in tokens if t.type == "blockquote_open"]
+    assert quotes == [(0, "en"), (1, None)] * 200  # the inner quote is decided with the outer one
