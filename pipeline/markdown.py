@@ -486,7 +486,7 @@ def _inline_text(token: Token) -> str:
     return " ".join([c.content for c in token.children or () if c.type == "text"])
 
 
-_LANGUAGE_TOKENS = frozenset({"blockquote_open", "paragraph_open", "list_item_open"})
+_LANGUAGE_TOKENS = frozenset({"blockquote_open", "paragraph_open", "list_item_open", "list_item_close"})
 
 
 def _mark_languages(state) -> None:
@@ -494,16 +494,18 @@ def _mark_languages(state) -> None:
     a block wins, and `{lang=de}` keeps detection away).
 
     One pass over the tokens that matter: the end of a quote is found with `list.index`, and the
-    list item a tight paragraph belongs to is the last one opened before it."""
+    list item a tight paragraph belongs to is the innermost one still open."""
     base = state.env.get("language", "de")
     tokens = state.tokens
     types = [token.type for token in tokens]
     skip_until = -1  # inside a quote already decided as a whole
-    item = None
+    items: list[Token] = []  # the list items open at this point, innermost last
     for i in [i for i, kind in enumerate(types) if kind in _LANGUAGE_TOKENS]:
         token = tokens[i]
         if token.type == "list_item_open":
-            item = token
+            items.append(token)
+        elif token.type == "list_item_close":
+            items.pop()
         elif i <= skip_until:
             continue
         elif token.type == "blockquote_open":
@@ -520,8 +522,8 @@ def _mark_languages(state) -> None:
             lang = foreign_language(_inline_text(tokens[i + 1]), base)
             if lang and not token.hidden:
                 token.attrSet("lang", lang)
-            elif lang and item is not None and item.attrs.get("lang") is None:
-                item.attrSet("lang", lang)  # a tight list's paragraph is not rendered: its item carries it
+            elif lang and items and items[-1].attrs.get("lang") is None:
+                items[-1].attrSet("lang", lang)  # a tight list's paragraph is not rendered: its item carries it
 
 
 _URL_KEPT = re.compile(r"[A-Za-z0-9;/?:@&=+$,\-_.!~*'()#]*")  # mdurl.encode's unchanged characters

@@ -306,7 +306,8 @@ def test_the_guard_counts_words_as_before(text: str) -> None:
 
 
 def _mark_languages_before(state) -> None:
-    """The language pass as it was before it became one pass over the tokens: the reference."""
+    """The language pass as it was before it became one pass over the tokens (with the tight
+    paragraph's item found as the enclosing one): the reference."""
     from pipeline.markdown import _inline_text
 
     base = state.env.get("language", "de")
@@ -332,9 +333,23 @@ def _mark_languages_before(state) -> None:
             if lang and not token.hidden:
                 token.attrSet("lang", lang)
             elif lang:
-                item = next((t for t in reversed(tokens[:i]) if t.type == "list_item_open"), None)
+                item = _enclosing_item(tokens, i)
                 if item is not None and item.attrGet("lang") is None:
                     item.attrSet("lang", lang)
+
+
+def _enclosing_item(tokens, i):  # type: ignore[no-untyped-def]
+    """The list item that holds token i: walking back, the first item opened that was not closed
+    again before i (the pass before this one took the last item opened, even one closed inside a quote)."""
+    closed = 0
+    for token in reversed(tokens[:i]):
+        if token.type == "list_item_close":
+            closed += 1
+        elif token.type == "list_item_open":
+            if not closed:
+                return token
+            closed -= 1
+    return None
 
 
 @functools.cache

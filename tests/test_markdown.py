@@ -211,3 +211,19 @@ def test_fast_link_normalisation_matches_markdown_it(url: str) -> None:
     from markdown_it.common.normalize_url import normalizeLink
 
     assert parser().normalizeLink(url) == normalizeLink(url)
+
+
+def test_tight_paragraph_lang_goes_to_its_own_item_not_the_last_one_opened() -> None:
+    """A tight list's paragraph is not rendered: the item that holds it carries its `lang`. That is
+    the innermost item still open, not an item that opened (and closed) inside a quote before it."""
+    german = (
+        "Die Bundesregierung hat heute beschlossen, dass die neuen Regeln für alle Nutzer*innen ab dem "
+        "nächsten Jahr gelten sollen."
+    )
+    english = (
+        "The government announced today that the new rules will apply to every user starting next year, "
+        "according to the statement."
+    )
+    html = render_html(parse(f"- > - {german}\n  ---\n  {english}\n")).items[0]
+    assert f"<li>{german}</li>" in html  # the German item inside the quote stays German
+    assert html.startswith('<ul>\n<li lang="en">')  # the outer item holds the English paragraph
