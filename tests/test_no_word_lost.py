@@ -191,3 +191,19 @@ def test_premailer_marker_written_as_text_stays() -> None:
     built = prepare(issue, load_config(ROOT))
     assert built.email.html.count('data-premailer="ignore"') == 2
     assert "<style data-premailer" not in built.email.html  # the layout's own marks are gone
+
+
+def test_style_attribute_written_as_text_keeps_its_spacing() -> None:
+    """The minifier folds `a ; b` to `a;b` in style attributes of tags; text that reads like one
+    (in prose or a code span) is the author's and stays as written."""
+    body = (
+        "Einleitung mit genug Wörtern für alles.\n\n---\n\n"
+        'Im Quelltext stand style="color: red ; margin: 0" mitten im Satz.\n\n'
+        'Und im Code: `<p style="color: blue ; margin: 0">` so.\n'
+    )
+    issue, _ = parse_issue(HEAD + body, Path("issues/999-test.md"))
+    built = prepare(issue, load_config(ROOT))
+    text = " ".join(visible_parts(built.email.html))
+    assert 'style="color: red ; margin: 0"' in text
+    assert '<p style="color: blue ; margin: 0">' in text
+    assert ";margin" in built.email.html  # the layout's own style attributes are still folded

@@ -84,8 +84,15 @@ _STYLE_ATTR = re.compile(r'style="(?<=\sstyle=")([^"]*)"')
 
 
 def _style_attrs(html: str) -> str:
-    """Each `\\sstyle="…"` through _style_value, left to right."""
-    return _STYLE_ATTR.sub(lambda m: _style_value(m.group(1)), html)
+    """Each `\\sstyle="…"` inside a tag through _style_value, left to right. In the serialised email
+    every `<` of text is `&lt;`, so the match is in a tag when the last `<` before it comes after the
+    last `>`; text that reads `style="a ; b"` (prose, a code span) is the author's and stays."""
+
+    def fold(m: re.Match) -> str:
+        at = m.start()
+        return _style_value(m.group(1)) if html.rfind("<", 0, at) > html.rfind(">", 0, at) else m.group(0)
+
+    return _STYLE_ATTR.sub(fold, html)
 
 
 def _white_runs(text: str) -> str:
