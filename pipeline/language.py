@@ -24,6 +24,7 @@ import re
 import struct
 import sys
 import tempfile
+import time
 import unicodedata
 from array import array
 from collections import Counter
@@ -220,11 +221,32 @@ def _store(path: Path, model: dict) -> None:
         write(path, chunks)
     except OSError:
         return
+    _sweep(path)
+
+
+UNUSED_DAYS = 7  # another version's model (42 MB) unused this long goes
+
+
+def _sweep(path: Path) -> None:
+    """Remove the models of other py3langid versions or cache formats that no krasse used for a week.
+    One used lately stays: two versions on one machine (two virtualenvs, a worktree) removing each
+    other's model made each unpack again on every run."""
     keep = {path.name, _moves_file(path).name}
-    for old in path.parent.glob("py3langid-*"):  # another py3langid or cache format: 42 MB each
-        if old.name not in keep:
-            with contextlib.suppress(OSError):
+    unused = time.time() - UNUSED_DAYS * 86400
+    for old in path.parent.glob("py3langid-*"):
+        with contextlib.suppress(OSError):
+            if old.name not in keep and old.stat().st_mtime < unused:
                 old.unlink()
+
+
+def _mark_used(path: Path) -> None:
+    """At most once a day (one stat otherwise): a loaded model's time is set to now, so other
+    versions see it in use, and the ones unused for a week are swept."""
+    with contextlib.suppress(OSError):
+        if path.stat().st_mtime < time.time() - 86400:
+            os.utime(path)
+            os.utime(_moves_file(path))
+            _sweep(path)
 
 
 def _mapped(path: Path) -> memoryview:
@@ -284,6 +306,8 @@ def _identifier() -> _Scorer:
         model = _unpack(source)
         if cached is not None:
             _store(cached, model)
+    elif cached is not None:
+        _mark_used(cached)
     classes = model["classes"]
     rows = _Rows(memoryview(model["ptc"]), len(classes), model["lane"], model["unit_bits"])
     return _Scorer(classes, model["pc"].tolist(), rows, model["moves"], model["rowbase"], model["output"])

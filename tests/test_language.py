@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import os
 import random
 import re
 import sys
+import time
 from itertools import repeat
 
 import pytest
@@ -233,13 +235,48 @@ def test_cache_of_another_model_version_is_removed(tmp_path, monkeypatch) -> Non
 
     monkeypatch.setenv("KRASSE_CACHE_DIR", str(tmp_path))
     stale = [tmp_path / "py3langid-0000000000000000.npz", tmp_path / "py3langid-0000000000000000.moves.npy"]
+    month_ago = time.time() - 30 * 86400
     for path in stale:
         path.write_bytes(b"left by an older krasse")
+        os.utime(path, (month_ago, month_ago))
     (tmp_path / "other.txt").write_text("not ours")
     language._identifier.__wrapped__()
     assert not any(path.exists() for path in stale)
     assert (tmp_path / "other.txt").exists()
     assert len(list(tmp_path.glob("py3langid-*"))) == 2
+
+
+def test_two_versions_in_use_keep_each_others_cache(tmp_path, monkeypatch) -> None:
+    """Two krasse versions on one machine (two virtualenvs, a worktree) each keep their own model: one
+    used this week is left alone, where removing it made the other unpack again (about 1 s) on every run."""
+    from pipeline import language
+
+    monkeypatch.setenv("KRASSE_CACHE_DIR", str(tmp_path))
+    recent = [tmp_path / "py3langid-1111111111111111.model", tmp_path / "py3langid-1111111111111111.moves"]
+    for path in recent:
+        path.write_bytes(b"the other version's model")
+    language._identifier.__wrapped__()  # unpacks and stores ours
+    assert all(path.exists() for path in recent)
+    assert len(list(tmp_path.glob("py3langid-*"))) == 4
+
+
+def test_loading_marks_the_cache_used_and_sweeps_unused_ones(tmp_path, monkeypatch) -> None:
+    """A cache loaded (not stored) is marked used at most once a day, and then the copies of versions
+    not used for a week go, so an upgrade does not leave the old model behind for good."""
+    from pipeline import language
+
+    monkeypatch.setenv("KRASSE_CACHE_DIR", str(tmp_path))
+    language._identifier.__wrapped__()
+    ours = sorted(tmp_path.glob("py3langid-*"))
+    week_ago = time.time() - 8 * 86400
+    for path in ours:
+        os.utime(path, (week_ago, week_ago))
+    old = tmp_path / "py3langid-2222222222222222.model"
+    old.write_bytes(b"an upgraded-away version")
+    os.utime(old, (week_ago, week_ago))
+    language._identifier.__wrapped__()  # loads ours from the cache
+    assert not old.exists()
+    assert all(path.stat().st_mtime > time.time() - 3600 for path in ours)
 
 
 def test_virtualenvs_with_the_same_model_share_one_cache(tmp_path, monkeypatch) -> None:
