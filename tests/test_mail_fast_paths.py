@@ -200,6 +200,7 @@ def test_fill_html_matches_filling_tag_by_tag(data: st.DataObject) -> None:
 STYLE_PIECES = [
     *(" ", "\n", "\xa0", "\u2028", "x", "<td", ">", '"', 'style="', 'style=""', 'style="a : b ; c:d ;"'),
     *(' style="a;b', "style=", '<p style="x ; y">', '<a title=" style="', 'xstyle="q"', "  style='a;b'"),
+    *("<img alt='", "'", '="', "= '"),
 ]
 
 
@@ -211,8 +212,21 @@ def test_style_attributes_in_tags_are_folded_and_text_is_kept(html: str) -> None
     def folded(attr: str) -> str:  # the minifier's style pass as it was, uncached
         return attr[:8] + re.sub(r"\s*;\s*", ";", attr[8:-1]).strip() + '"'
 
-    def in_tag(m: re.Match) -> bool:  # an open `<` before it that no `>` has closed
-        return re.search(r"<[^>]*\Z", html[: m.start()]) is not None
+    def in_tag(m: re.Match) -> bool:  # the last `<` before it, not closed by `>`, outside its values
+        tag = re.search(r"<[^<>]*\Z", html[: m.start()])  # serialised values hold no `<`
+        if tag is None or not re.match(r"<[A-Za-z]", tag.group(0)):
+            return False
+        quote, after_equals = "", False  # a quote opens a value only after `=` (and white space)
+        for c in tag.group(0):
+            if quote:
+                quote = "" if c == quote else quote
+            elif c in "\"'":
+                if not after_equals:
+                    return False
+                quote, after_equals = c, False
+            elif c == "=" or not c.isspace():
+                after_equals = c == "="
+        return not quote
 
     expected = re.sub(r'\sstyle="[^"]*"', lambda m: folded(m.group(0)) if in_tag(m) else m.group(0), html)
     assert _style_attrs(html) == expected

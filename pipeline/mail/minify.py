@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from pipeline.mail.tags import in_tag
+
 _KEEP = re.compile(r"(<(pre|textarea|script)\b.*?</\2>)", re.S | re.I)
 # Plain comments go; Outlook's conditionals (`<!--[if mso]>`, `<!--[if !mso]><!-->`,
 # `<!--<![endif]-->`, `<![endif]-->`) stay.
@@ -85,12 +87,12 @@ _STYLE_ATTR = re.compile(r'style="(?<=\sstyle=")([^"]*)"')
 
 def _style_attrs(html: str) -> str:
     """Each `\\sstyle="…"` inside a tag through _style_value, left to right. In the serialised email
-    every `<` of text is `&lt;`, so the match is in a tag when the last `<` before it comes after the
-    last `>`; text that reads `style="a ; b"` (prose, a code span) is the author's and stays."""
+    the match must be in a tag and outside its quoted values (tags.py): text that reads
+    `style="a ; b"` (prose, a code span, an image's alt text) is the author's and stays."""
 
     def fold(m: re.Match) -> str:
         at = m.start()
-        return _style_value(m.group(1)) if html.rfind("<", 0, at) > html.rfind(">", 0, at) else m.group(0)
+        return _style_value(m.group(1)) if in_tag(html, at) else m.group(0)
 
     return _STYLE_ATTR.sub(fold, html)
 
