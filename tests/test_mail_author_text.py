@@ -23,6 +23,24 @@ def visible(body: str) -> str:
     return "\n".join(visible_parts(built.email.html, alt_text=True))
 
 
+def test_template_attribute_in_a_code_span_is_not_escaped_twice() -> None:
+    """premailer's handlebar pass escaped `="{{…}}"` anywhere in the email: `&` read `&amp;`."""
+    text = visible('Im Layout: `<a title="{{ name & co }}">` und so.\n')
+    assert '<a title="{{ name & co }}">' in text
+
+
+def test_template_attribute_in_prose_keeps_angle_brackets() -> None:
+    text = visible('Sie schrieben a="{{ Nutzer*innen <Moment> }}" ins Formular.\n')
+    assert 'a="{{ Nutzer*innen <Moment> }}"' in text
+
+
+def test_percent_encoded_braces_in_text_stay_encoded() -> None:
+    """premailer's handlebar pass decoded `="%7B%7B…%7D%7D"` anywhere in the email, text too."""
+    text = visible('Kodiert: b="%7B%7BHallo%7D%7D" und `<img alt="%7B%7Bx%7D%7D">` fertig.\n')
+    assert 'b="%7B%7BHallo%7D%7D"' in text
+    assert '<img alt="%7B%7Bx%7D%7D">' in text
+
+
 def test_alt_text_that_reads_like_a_style_attribute_keeps_its_spacing() -> None:
     """The minifier folded `style="a ; b"` inside another attribute's value (an image's alt text)."""
     text = visible('![Beispiel mit style="color: red ; margin: 0" im Alt](https://x.example/a.png)\n')

@@ -57,6 +57,7 @@ ELEMENTS = [
     '<span class="backref">s</span>',
     '<td style="background-color: #abc">verwaist</td>',
     '<a href="{{ web_url }}">Web</a>',
+    '<a href="{{ url "x" }}" title="{{ a & b }}">Handlebars</a><img src="{{ bild }}" alt="{{ alt }}">',
     "<pre>  eingerückt  </pre>",
     '<div class="c"><div class="c"><p>verschachtelt</p></div></div>',
     '<p class="c">selbst c<span>innen</span></p>',

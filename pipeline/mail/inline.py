@@ -16,8 +16,12 @@ import re
 import sys
 import threading
 import types
+from collections.abc import Callable
 from functools import cache, lru_cache
+from html import escape, unescape
+from urllib.parse import unquote
 
+from pipeline.mail.tags import in_tag
 from pipeline.usercache import installed, keep, recall
 
 _STYLE_OPEN = re.compile(r"<style(?![^>]*data-premailer)", re.I)
@@ -32,10 +36,35 @@ _OPTIONS = {
     "keep_style_tags": True,
     "remove_classes": False,
     "strip_important": False,
-    "preserve_handlebar_syntax": True,
+    "preserve_handlebar_syntax": False,  # done here, in tags only: see _handlebars_in/_out
     "disable_basic_attributes": ("height", "width"),  # no height="auto" on images
     "cssutils_logging_level": logging.CRITICAL,
 }
+
+# premailer's preserve_handlebar_syntax, as its two passes, but only where the match is an attribute
+# of a tag: premailer ran them over the whole email, so a code span `<a title="{{ a & b }}">` read
+# `&amp;` and prose `="%7B%7Bx%7D%7D"` read `="{{x}}"`.
+_HANDLEBARS_IN = re.compile(r'="{{(.*?)}}"')
+_HANDLEBARS_OUT = re.compile(r'="%7B%7B(.+?)%7D%7D"')
+
+
+def _in_tags(pattern: re.Pattern[str], html: str, value: Callable[[str], str]) -> str:
+    return pattern.sub(lambda m: '="{{' + value(m.group(1)) + '}}"' if in_tag(html, m.start()) else m.group(0), html)
+
+
+def _handlebars_in(html: str) -> str:
+    """A handlebar value's quotes and brackets escaped, so lxml reads it as one attribute value."""
+    if '="{{' not in html:
+        return html
+    return _in_tags(_HANDLEBARS_IN, html, escape)
+
+
+def _handlebars_out(html: str) -> str:
+    """The handlebar value lxml percent-encoded (in a URL attribute) written as it came in."""
+    if '="%7B%7B' not in html:
+        return html
+    return _in_tags(_HANDLEBARS_OUT, html, lambda value: unescape(unquote(value)))
+
 
 _SCOPED = re.compile(r"(\.-?[_a-zA-Z][_a-zA-Z0-9-]*)\s+(?![\s>+~])([^|]+)")  # `.c p`, `.c blockquote p:last-child`
 _CLASS = re.compile(r"\.-?[_a-zA-Z][_a-zA-Z0-9-]*")
@@ -297,8 +326,9 @@ def inline_css(html: str, css: str) -> str:
     marked = _STYLE_OPEN.sub('<style data-premailer="ignore"', html)
     # Only the start is compared: lowercasing the whole email twice was a tenth of the inlining.
     doctype = "<!doctype html>" if marked.lstrip()[:14].lower().startswith("<!doctype html") else ""
-    out = _inliner()(marked, css_text=css, **_OPTIONS).transform(
+    out = _inliner()(_handlebars_in(marked), css_text=css, **_OPTIONS).transform(
         pretty_print=False  # the minifier would fold the indentation away again
     )
+    out = _handlebars_out(out)
     out = _STYLE_MARK.sub(r"\1", out)
     return doctype + out if not out[:9].lower().startswith("<!doctype") else out
