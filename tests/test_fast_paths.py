@@ -134,7 +134,11 @@ def minify_as_first_written(html: str) -> str:
         "html|head|body|meta|title|style|link|table|thead|tbody|tfoot|tr|td|th|div|p|h[1-6]|ul|ol|li|"
         "blockquote|hr|br|section|center|xml|noscript|o:[a-z]+"
     )
-    around = re.compile(rf"\s*(</?(?:{block})\b[^>]*>)\s*", re.I)
+    around = re.compile(rf"\s*(</?(?:{block})\b[^>]*>)(\s*)", re.I)
+
+    def after(m: re.Match) -> str:  # before text only HTML's white space goes: a no-break space is seen
+        run, rest = m.group(2), m.string[m.end() : m.end() + 1]
+        return m.group(1) if run.isascii() or rest in ("", "<") else m.group(1) + run.lstrip(" \t\n\r\f")
 
     def css(m: re.Match) -> str:
         text = re.sub(r"/\*.*?\*/", "", m.group(2), flags=re.S)
@@ -144,7 +148,7 @@ def minify_as_first_written(html: str) -> str:
     parts = keep.split(html)
     out = []
     for i in range(0, len(parts), 3):
-        out.append(around.sub(r"\1", re.sub(r"[ \t\r\n]+", " ", comment.sub("", parts[i]))))
+        out.append(around.sub(after, re.sub(r"[ \t\r\n]+", " ", comment.sub("", parts[i]))))
         if i + 1 < len(parts):
             out.append(parts[i + 1])
     html = re.sub(r"(<style\b[^>]*>)(.*?)(</style>)", css, "".join(out), flags=re.S | re.I)

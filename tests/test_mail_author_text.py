@@ -45,3 +45,11 @@ def test_alt_text_that_reads_like_a_style_attribute_keeps_its_spacing() -> None:
     """The minifier folded `style="a ; b"` inside another attribute's value (an image's alt text)."""
     text = visible('![Beispiel mit style="color: red ; margin: 0" im Alt](https://x.example/a.png)\n')
     assert 'Beispiel mit style="color: red ; margin: 0" im Alt' in text
+
+
+def test_non_breaking_indentation_after_a_line_break_stays() -> None:
+    """The minifier took every Unicode space after `<br>` and before block tags for foldable white
+    space; a no-break space or em space is a character the reader sees (indentation in a poem)."""
+    text = visible("Vers eins\\\n\u00a0\u00a0\u00a0eingerückt\\\n\u2003mit Geviert\n")
+    assert "\u00a0\u00a0\u00a0eingerückt" in text
+    assert "\u2003mit Geviert" in text

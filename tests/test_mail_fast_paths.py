@@ -139,7 +139,13 @@ def white_and_blocks_as_regexes(text: str) -> str:
     tag = rf"</?(?:{block})\b[^>]*>"
     text = re.sub(r"[\t\r\n][ \t\r\n]*| [ \t\r\n]+", " ", text)
     text = re.sub(rf"\s+(?={tag})", "", text, flags=re.I)
-    return re.sub(rf"({tag})\s+", r"\1", text, flags=re.I)
+    return re.sub(rf"({tag})(\s+)", _after_block, text, flags=re.I)
+
+
+def _after_block(m: re.Match) -> str:
+    """White space after a block tag goes; before text only HTML's own (a no-break space is seen)."""
+    run, rest = m.group(2), m.string[m.end() : m.end() + 1]
+    return m.group(1) if run.isascii() or rest in ("", "<") else m.group(1) + run.lstrip(" \t\n\r\f")
 
 
 WHITE_PIECES = [

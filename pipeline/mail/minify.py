@@ -127,13 +127,21 @@ def _before_blocks(text: str) -> str:
     return "".join(out)
 
 
+# HTML's white space: what a browser folds at a line's start. A no-break space or an em space (`\s`
+# to `re`) before text is a character the reader sees: an author's indentation after a line break.
+_HTML_SPACE = " \t\n\r\f"
+
+
 def _after_blocks(text: str) -> str:
-    """The white space right after each block tag goes (what `(<block tag>)\\s+` → `\\1` did)."""
+    """The white space right after each block tag goes (what `(<block tag>)\\s+` → `\\1` did), but
+    before text only HTML's own: `<br>\\n&nbsp;&nbsp;Vers` keeps its indentation."""
     out, last = [], 0
     for m in _GT_WHITE.finditer(text):
         gt = m.start()
         if _BLOCK_OPEN.search(text, text.rfind(">", 0, gt) + 1, gt):
             out.append(text[last : gt + 1])
             last = m.end()
+            if not m.group(0).isascii() and last < len(text) and text[last] != "<":
+                last -= len(m.group(0)[1:].lstrip(_HTML_SPACE))  # the seen spaces stay
     out.append(text[last:])
     return "".join(out)
