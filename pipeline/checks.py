@@ -329,6 +329,7 @@ RULES: dict[str, Callable[[Context], list[Finding]]] = {
 
 RULE_IDS = [
     "fm-yaml", "fm-header", "fm-type", "fm-missing", "fm-unknown", "fm-duplicate", "file-empty", "file-encoding",
+    "file-control-char",
     "file-size", "body-empty", "dup-number", "link-text-empty", "link-text-vague", "http-link",
     "img-alt", "img-missing", "img-path", "img-type", "img-size", "footnote-undefined", "footnote-unused",
     "setext-heading", "nesting-depth", "tab-indent", "footnote-budget", "table-budget", "output-size",

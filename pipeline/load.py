@@ -194,7 +194,34 @@ def decode(raw: bytes, name: str) -> tuple[str | None, list[Finding]]:
         return None, [
             Finding(name, line, "file-encoding", f"not UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8")
         ]
-    return text.replace("\r\n", "\n").replace("\r", "\n"), []
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if (bad := _CONTROL.search(text)) is not None:
+        return None, [_control_char(name, text, bad.start())]
+    return text, []
+
+
+# C0 controls other than tab and line feed, and the noncharacters U+FFFE/U+FFFF: no reader sees them,
+# and MJML's parser stops at them (the build failed naming the layout). NUL is markdown-it's to replace.
+_CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _control_char(name: str, text: str, at: int) -> Finding:
+    line_start = text.rfind("\n", 0, at) + 1
+    char = text[at]
+    what = (
+        "Word writes it for a line break inside a paragraph: use a line break (two spaces or a backslash "
+        "at the end of the line) or a space"
+        if char == "\x0b"
+        else "no reader sees it; delete it"
+    )
+    more = len(_CONTROL.findall(text)) - 1
+    return Finding(
+        name,
+        text.count("\n", 0, at) + 1,
+        "file-control-char",
+        f"the control character U+{ord(char):04X} at column {at - line_start + 1}: {what}"
+        + (f" ({more} more in the file)" if more else ""),
+    )
 
 
 def _colon_hint(fm: str, mark: Any) -> str:

@@ -245,3 +245,17 @@ def test_dangling_link_is_named_not_skipped(empty_project: Path) -> None:
     assert result.exit_code == 1
     assert "issues/048-verlinkt.md: error [file-read] cannot read" in result.output
     assert "gibt-es-nicht" not in result.output  # named as the author named it
+
+
+@pytest.mark.parametrize(("char", "hint"), [("\x0b", "line break"), ("\x1f", "delete"), ("\uffff", "delete")])
+def test_control_character_names_the_file_line_and_column(empty_project: Path, char: str, hint: str) -> None:
+    """Word pastes U+000B for a line break inside a paragraph; MJML cannot parse it (nor other C0
+    controls or U+FFFE/U+FFFF), and the build failed naming the layout. Loading names the place."""
+    content = GOOD_HEAD + INTRO + f"Ein Satz mit{char}weichem Umbruch.\n"
+    result = build(empty_project, "001-test.md", content)
+    assert result.exit_code == 1
+    assert "mjml" not in result.output
+    line = (GOOD_HEAD + INTRO).count("\n") + 1
+    assert_finding(
+        result.output, "issues/001-test.md", line, "file-control-char", f"U+{ord(char):04X}", "column 13", hint
+    )

@@ -177,6 +177,8 @@ def test_every_rule_id_has_a_test() -> None:
     tested = set(BODY_RULES) | set(FILE_RULES) | {
         "file-encoding", "file-size", "dup-number", "preheader-length", "clip-budget", "clip-split",
         "unsubscribe-missing",
+        # in test_bad_input.py:
+        "file-control-char",
         # with their own tests in test_hardening.py:
         "fm-header", "img-type", "img-size", "footnote-budget", "table-budget", "output-size",
         # with their own tests in test_image_checks.py and test_clients.py:
