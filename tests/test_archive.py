@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from conftest import krasse
+from conftest import krasse, visible_parts
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -609,3 +609,26 @@ def test_a_change_to_any_module_the_archive_imports_rebuilds_its_pages(tmp_path,
         assert manifest.site_hash(config) != before, f"{path.relative_to(package)} is not in the site hash"
         target.write_bytes(original)
     assert manifest.site_hash(config) == before
+
+
+def test_feed_keeps_href_written_as_text(project: Path):
+    """The feed makes in-page links absolute (`href="#fn1"`); text that reads like such a link, in
+    prose or a code span, is the author's and reaches the feed reader as written."""
+    body = (
+        'Wer href="#oben" schreibt, meint den Anker, sagt die Anleitung.\n\n'
+        'Im Code: `<a href="#fn1">` verweist auf die Anmerkung.[^1]\n\n[^1]: Eine Anmerkung.\n'
+    )
+    text = f"---\nnumber: 50\ntitle: Anker\ndate: 2026-11-02\n---\n\n{body}"
+    (project / "issues" / "050-anker.md").write_text(text, encoding="utf-8")
+    assert build(project).ok
+    entry = next(
+        e for e in ET.parse(site_of(project) / "feed.xml").getroot().iter(f"{ATOM}entry")
+        if e.findtext(f"{ATOM}id") == f"{BASE}/50/"
+    )  # fmt: skip
+    parts = visible_parts(entry.findtext(f"{ATOM}content"))
+    shown = " ".join(parts)
+    assert 'Wer href="#oben" schreibt' in shown
+    assert '<a href="#fn1">' in shown
+    # the real links still lead to the page: the marker to its note, the note back
+    assert f'href="{BASE}/50/#fn1"' in entry.findtext(f"{ATOM}content")
+    assert f'href="{BASE}/50/#fnref1"' in entry.findtext(f"{ATOM}content")

@@ -61,9 +61,22 @@ def _midnight(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
+# A start tag, its quoted attribute values read whole (they may hold `>`). Text holds no raw `<`
+# (it is escaped), so what reads like an attribute in prose or a code span is never inside one.
+_START_TAG = re.compile(r"""<[A-Za-z](?:"[^"]*"|'[^']*'|[^'">])*>""")
+_IN_PAGE_HREF = re.compile(r'(\shref=")#')
+
+
 def absolute_anchors(html: str, page_url: str) -> str:
-    """`href="#fn1"` → `href="<page_url>#fn1"`: feed readers show content away from its page."""
-    return re.sub(r'href="#', f'href="{page_url}#', html)
+    """`href="#fn1"` → `href="<page_url>#fn1"`: feed readers show content away from its page.
+
+    Only in tags: `href="#oben"` written as text is the author's and stays as written.
+    """
+
+    def absolute(tag: re.Match[str]) -> str:
+        return _IN_PAGE_HREF.sub(lambda m: f"{m[1]}{page_url}#", tag[0])
+
+    return _START_TAG.sub(absolute, html)
 
 
 def atom_feed(
