@@ -30,7 +30,7 @@ class _Visible(HTMLParser):
     """What a reader of the HTML sees: body text (character references decoded), optionally image
     alt texts; not the head, styles, scripts, or anything inside `display:none` (the preheader)."""
 
-    VOID = frozenset({"br", "img", "meta", "link", "hr", "input", "col", "wbr", "source", "area"})
+    VOID = frozenset({"br", "img", "meta", "link", "hr", "input", "col", "wbr", "source", "area", "base"})
 
     def __init__(self, alt_text: bool) -> None:
         super().__init__(convert_charrefs=True)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import krasse
+from conftest import krasse, visible_parts
 
 from pipeline.errors import PipelineError
 from pipeline.preview import Preview, check_host
@@ -326,3 +326,27 @@ def test_watch_on_a_busy_port_says_so(project: Path) -> None:
     assert result.exit_code == 1
     assert f"cannot start the preview on 127.0.0.1:{port}" in result.output
     assert not (project / "outbox" / STEM).exists()  # nothing built before the port was checked
+
+
+def test_dark_view_keeps_the_media_query_written_as_text() -> None:
+    """The dark view rewrites `prefers-color-scheme` in the email's styles; an issue about CSS that
+    writes it in prose or a code span shows it as written in that view too."""
+    from pipeline.build import prepare
+    from pipeline.config import load_config
+    from pipeline.load import parse_issue
+
+    source = (
+        '---\nnumber: 9\ntitle: "Dunkel"\ndate: 2026-01-05\npreheader: "Ein Vorschautext, der lang genug ist."\n'
+        "---\n\nEinleitung mit genug Wörtern für alles.\n\n---\n\n"
+        "Die Abfrage (prefers-color-scheme: dark) wählt das dunkle Schema.\n\n"
+        "Im Code: `@media (prefers-color-scheme: light)` für helle Fenster.\n"
+    )
+    issue, found = parse_issue(source, Path("issues/009-dunkel.md"))
+    assert issue is not None, found
+    built = prepare(issue, load_config(Path(__file__).resolve().parent.parent))
+    assert built.email is not None, built.findings
+    shown = " ".join("".join(visible_parts(email_view(built.email.html, "dark"))).split())
+    assert "Die Abfrage (prefers-color-scheme: dark) wählt" in shown
+    assert "Im Code: @media (prefers-color-scheme: light) für" in shown
+    served = email_view(built.email.html, "dark")  # the email's own dark styles still always apply
+    assert "@media (min-width:0px)" in served and "@media (prefers-color-scheme: dark)" not in served.split("<body")[0]

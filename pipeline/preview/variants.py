@@ -48,10 +48,15 @@ def inject_head(html: str, snippet: str) -> str:
     return html[: match.start()] + snippet + html[match.start() :]
 
 
+def force_dark_styles(html: str) -> str:
+    """`force_dark` on the `<style>` blocks only: the words an author wrote about it stay as written."""
+    return _STYLE_BLOCK.sub(lambda block: force_dark(block[0]), html)
+
+
 def email_view(html: str, view: str) -> str:
     """The served document for one frame; the file on disk is never touched."""
     if view == "dark":
-        html = force_dark(html)
+        html = force_dark_styles(html)
     elif view == "gmx":
         html = strip_styles(html)
     extra = BASE + (INVERT if view == "invert" else "")
