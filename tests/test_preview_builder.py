@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from conftest import visible_parts
+
 from pipeline.preview.builder import Builder, preview_html
 from pipeline.preview.state import PreviewState
 from pipeline.preview.watcher import Batch
@@ -130,3 +132,21 @@ def test_a_crash_inside_the_pipeline_is_caught_and_reported(project: Path, monke
     monkeypatch.setattr(builder_module, "build_one", real)
     [outcome] = builder.run(Batch(frozenset({path})))
     assert not outcome.errors and state.get(STEM).errors == ()
+
+
+def test_image_url_written_as_text_is_shown_as_written(project: Path) -> None:
+    """The preview points the email's image URLs at itself; the same URL written as text (prose,
+    code span) is the author's and the preview shows it as the reader will read it."""
+    url = "https://krasse-links.example/archiv/images/kurve.png"
+    (project / "issues" / "050-bild.md").write_text(
+        f'---\nnumber: 50\ntitle: "Bild"\ndate: 2026-11-02\npreheader: "Ein Vorschautext, der lang genug ist."\n---\n\n'
+        f"Einleitung mit genug Wörtern für alles.\n\n---\n\n![Kurve](images/kurve.png)\n\n"
+        f"Das Bild liegt unter {url} im Archiv, im Code: `{url}`.\n",
+        encoding="utf-8",
+    )
+    _, state, _ = _setup(project)
+    view = state.get("050-bild")
+    assert view is not None and view.html is not None and view.errors == ()
+    shown = " ".join("".join(visible_parts(view.html)).split())
+    assert f"Das Bild liegt unter {url} im Archiv, im Code: {url}." in shown
+    assert 'src="/issue/050-bild/files/images/kurve.png"' in view.html  # the image itself loads from here

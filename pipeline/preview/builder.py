@@ -7,6 +7,7 @@ unexpected becomes a finding on that issue (and a logged traceback) instead of a
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -35,11 +36,26 @@ class Outcome:
     removed: bool = False
 
 
+# A start tag, quoted attribute values read whole. Text holds no raw `<` (it is escaped), so a
+# URL the author wrote as text is never inside one.
+_START_TAG = re.compile(r"""<[A-Za-z](?:"[^"]*"|'[^']*'|[^'">])*>""")
+
+
 def preview_html(html: str, base_url: str, images: frozenset[str], stem: str) -> str:
-    """Point the email's image URLs at this server instead of the not-yet-published archive."""
-    for rel in sorted(images, key=len, reverse=True):
-        html = html.replace(f"{base_url}/{quote(rel)}", f"/issue/{quote(stem)}/files/{quote(rel)}")
-    return html
+    """Point the email's image URLs at this server instead of the not-yet-published archive.
+
+    Only in tags: the same URL written as text is shown as the reader will read it.
+    """
+    moves = [(f"{base_url}/{quote(rel)}", f"/issue/{quote(stem)}/files/{quote(rel)}") for rel in images]
+    moves.sort(key=lambda move: len(move[0]), reverse=True)
+
+    def local(tag: re.Match[str]) -> str:
+        text = tag[0]
+        for old, new in moves:
+            text = text.replace(old, new)
+        return text
+
+    return _START_TAG.sub(local, html) if moves else html
 
 
 def _view(old: IssueView | None, built: Built, config: Config, ms: float) -> IssueView:
