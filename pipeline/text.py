@@ -284,6 +284,20 @@ def plain(doc_run: Sequence[Token]) -> str:
     return " ".join(" ".join(parts).split())  # = re.sub(r"\s+", " ", …).strip(): same white space, 10× faster
 
 
+def searchable(doc_run: Sequence[Token]) -> str:
+    """`plain` plus the words of code blocks and raw HTML blocks, in reading order: for the archive's
+    search and snippets, which must find every word the page shows (previews want prose only)."""
+    parts = []
+    for t in doc_run:
+        if t.type == "inline":
+            parts.append(inline_text(t.children or [], notes=False))
+        elif t.type in ("fence", "code_block"):
+            parts.append(t.content)
+        elif t.type == "html_block":
+            parts.append(_strip_tags(t.content))
+    return " ".join(" ".join(parts).split())
+
+
 def first_sentences(text: str, limit: int = 100) -> str:
     """The preheader default and the archive teaser: whole sentences (as `sentences` splits them, so
     `5. Januar` or `z. B.` ends none) up to `limit` characters, else a cut at a word."""

@@ -632,3 +632,38 @@ def test_feed_keeps_href_written_as_text(project: Path):
     # the real links still lead to the page: the marker to its note, the note back
     assert f'href="{BASE}/50/#fn1"' in entry.findtext(f"{ATOM}content")
     assert f'href="{BASE}/50/#fnref1"' in entry.findtext(f"{ATOM}content")
+
+
+@pytest.mark.parametrize("char", ["\x0b", "\x1b", "\x0c", "\ufffe"])
+def test_a_character_xml_cannot_carry_is_named_not_a_traceback(project: Path, char: str):
+    """The feed is XML, which cannot carry most control characters (lxml raised a traceback): the
+    loader refuses them for every command, naming file, line and column."""
+    text = f"---\nnumber: 50\ntitle: Zeichen\ndate: 2026-11-02\n---\n\nEinleitung.\n\nHier steht{char} es.\n"
+    (project / "issues" / "050-zeichen.md").write_text(text, encoding="utf-8")
+    result = krasse(project, "archive")
+    assert result.exit_code == 1
+    assert "issues/050-zeichen.md:9" in result.output and "file-control-char" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_words_in_code_and_html_blocks_are_found_by_search(project: Path):
+    """The page shows a fenced code block and a raw HTML block; their words are the author's too:
+    the search finds them and the snippet text holds them, in reading order."""
+    from pipeline.archive.search import read_text_js
+
+    body = (
+        "Einleitung vor dem Code.\n\n```\nquelltextwort <Moment> 50 %\n```\n\n"
+        "    eingerücktwort\n\n<details><summary>Aufklappwort</summary>Innenwort mit <Moment></details>\n\n"
+        "Schluss.\n"
+    )
+    text = f"---\nnumber: 50\ntitle: Blöcke\ndate: 2026-11-02\n---\n\n{body}"
+    (project / "issues" / "050-bloecke.md").write_text(text, encoding="utf-8")
+    assert build(project).ok
+    index = (site_of(project) / "search-index.js").read_text(encoding="utf-8")
+    for word in ("quelltextwort", "eingeruecktwort", "aufklappwort", "innenwort"):
+        assert f'"{word}":' in index, word
+    shown = read_text_js((site_of(project) / "50" / "text.js").read_text(encoding="utf-8"), 50)
+    assert shown == (
+        "Einleitung vor dem Code. quelltextwort <Moment> 50 % eingerücktwort"
+        " Aufklappwort Innenwort mit <Moment> Schluss."
+    )

@@ -26,7 +26,7 @@ from pipeline.images import is_local, url_for
 from pipeline.mail.compose import environment, render_layout
 from pipeline.model import Issue, german_date
 from pipeline.render import render
-from pipeline.text import first_sentences, plain
+from pipeline.text import first_sentences, plain, searchable
 
 TEASER_LENGTH = 220
 
@@ -134,9 +134,9 @@ def render_issue(issue: Issue, site: Site, prev: Neighbour | None, next_: Neighb
     """The page at `<number>/index.html`; raises PipelineError (layout file:line) on layout errors."""
     rendered = render(issue, "..", site.preheader_length, site.language)  # images relative to <number>/
     images, fragments = rendered.images, rendered.html
-    texts = [plain(run) for run in rendered.doc.items]
-    notes_text = plain(rendered.doc.notes)
-    intro = texts[0] if texts else ""
+    texts = [searchable(run) for run in rendered.doc.items]
+    notes_text = searchable(rendered.doc.notes)
+    intro = plain(rendered.doc.items[0]) if rendered.doc.items else ""  # the teaser: prose only
     description = rendered.preheader
     first_image = next((i.rel for i in images if i.safe), "")
     url = site.issue_url(issue.number)
