@@ -274,7 +274,8 @@ def _labelled(label: str, body: str) -> str:
         return label + body  # a quote, list or code first: keep its own layout
     lines = first.rstrip("\n").split("\n")
     k = next((i for i, line in enumerate(lines) if re.match(r"\s+\[\d+\] ", line)), len(lines))  # link list
-    wrapped = textwrap.fill(" ".join(" ".join(lines[:k]).split()), WIDTH, initial_indent=label, break_long_words=False)
+    words = [w for w in " ".join(lines[:k]).split(" ") if w]  # not `.split()`: no-break spaces stay
+    wrapped = textwrap.fill(" ".join(words), WIDTH, initial_indent=label, break_long_words=False)
     return "\n".join([wrapped, *lines[k:]]) + "\n" + (sep + rest if sep else "")
 
 
