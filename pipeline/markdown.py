@@ -148,6 +148,23 @@ def gender_stars(text: str) -> int:
     return sum(1 for m in re.finditer(r"(?<=[^\W\d_])\*", text) if _GENDER_SUFFIX.match(text, m.end()))
 
 
+# A Mailchimp merge tag typed in prose (`*|FNAME|*`, `*|IF:FNAME|*`) is text about a merge tag:
+# CommonMark would set `|FNAME|` in italics and drop both stars.
+_MERGE_TAG = re.compile(r"\*\|[A-Za-z0-9_][^|*\n]{0,80}\|\*")
+
+
+def _merge_tag(state, silent: bool) -> bool:
+    if not state.src.startswith("*|", state.pos):
+        return False
+    m = _MERGE_TAG.match(state.src, state.pos, state.posMax)
+    if not m:
+        return False
+    if not silent:
+        state.pending += m.group(0)
+    state.pos = m.end()
+    return True
+
+
 _EMPHASIS = ("em_open", "em_close", "strong_open", "strong_close")
 
 
@@ -165,7 +182,8 @@ def gender_star_lines(doc: Document) -> list[int]:
             code = sum(c.content.count("*") for c in tok.children if c.type == "code_inline")
             marks = sum(len(c.markup) for c in tok.children if c.type in _EMPHASIS and "*" in c.markup)
             escaped = tok.content.count("\\*")
-            if tok.content.count("*") - code - marks - escaped - kept > 0 and tok.map:
+            tags = sum(2 * len(_MERGE_TAG.findall(c.content)) for c in tok.children if c.type == "text")
+            if tok.content.count("*") - code - marks - escaped - kept - tags > 0 and tok.map:
                 lines.append(tok.map[0])
     return sorted(set(lines))
 
@@ -291,6 +309,7 @@ _INLINE_STARTS = {
     "backticks": "`",
     "strikethrough": "~",
     "gender_star": "*",
+    "merge_tag": "*",
     "emphasis": "*_",
     "link": "[",
     "image": "!",
@@ -590,6 +609,7 @@ def configured(fast: bool = True) -> MarkdownIt:
     md.block.ruler.at("html_block", _html_block_known, {"alt": ["paragraph", "reference", "blockquote"]})
     md.inline.ruler.at("html_inline", _html_inline_known)
     md.inline.ruler.before("emphasis", "gender_star", _gender_star)
+    md.inline.ruler.before("emphasis", "merge_tag", _merge_tag)
     md.core.ruler.before("footnote_tail", "footnote_orphans", _footnote_orphans)
     md.core.ruler.push("header_scope", _header_scope)
     md.core.ruler.push("languages", _mark_languages)

@@ -22,6 +22,20 @@ def built(body: str):
     return email
 
 
+def test_typed_mailchimp_merge_tags_stay_text() -> None:
+    """`*|FNAME|*` in prose is text about a merge tag, not emphasis of `|FNAME|`: the stars stay."""
+    email = built("Einleitung.\n\n---\n\nBei Mailchimp heißt es *|FNAME|*, bei Bedingungen *|IF:FNAME|* und mehr.\n")
+    assert "heißt es *|FNAME|*, bei Bedingungen *|IF:FNAME|* und" in email.text
+    seen = " ".join(visible_parts(email.html))
+    assert "*|FNAME|*" in seen and "*|IF:FNAME|*" in seen
+    assert "<em>" not in email.html
+
+
+def test_emphasis_next_to_a_pipe_is_still_emphasis() -> None:
+    email = built("Einleitung.\n\n---\n\nEin *betontes* Wort und a | b und *|* hier.\n")
+    assert "<em>betontes</em>" in email.html
+
+
 def test_no_break_spaces_in_a_footnote_survive_in_email_txt() -> None:
     """A footnote's first paragraph is wrapped again behind its label: `10 km` and `z. B.` keep
     their no-break spaces there, as in every other paragraph."""
@@ -29,3 +43,10 @@ def test_no_break_spaces_in_a_footnote_survive_in_email_txt() -> None:
     email = built("Einleitung.\n\n---\n\nText[^1] mit 10\u00a0km.\n\n" + note)
     assert "Text[Anm. 1] mit 10\u00a0km." in email.text
     assert "[Anm. 1] Eine Note mit 10\u00a0km und z.\u202fB. hier." in email.text
+
+
+def test_a_typed_merge_tag_beside_a_gender_star_is_no_stray_star() -> None:
+    from pipeline.markdown import gender_star_lines, parse
+
+    assert gender_star_lines(parse("Liebe Leser*innen, hier steht *|FNAME|* als Beispiel.\n")) == []
+    assert gender_star_lines(parse("Liebe Leser*innen *mit Betonung.\n")) == [0]
