@@ -106,6 +106,22 @@ def sanitize(html: str) -> str:
     return _cleaner().clean(html)
 
 
+# Elements whose content a browser does not read as HTML (and `pre`, whose raw block CommonMark runs
+# to its closing tag): opened and never closed, they take every word after them.
+_RAW_TEXT = re.compile(r"<(iframe|noframes|noscript|plaintext|pre|script|style|textarea|title|xmp)(?=[\s/>])", re.I)
+
+
+def _unclosed(text: str, pos: int, end: int, block: bool) -> bool:
+    """True when `text[pos:]` opens a raw-text element with no closing tag before `end`: then it is
+    a word about HTML (`Der Browser liest <script> zuerst`), not HTML."""
+    m = _RAW_TEXT.match(text, pos)
+    if not m or (m.group(1).lower() == "pre" and not block):  # inline, `pre` content is ordinary HTML
+        return False
+    if m.group(1).lower() == "plaintext":
+        return True  # nothing ever closes it
+    return re.compile(rf"</{m.group(1)}(?=[\s/>])", re.I).search(text, m.end(), end) is None
+
+
 def _html_block_known(state, start_line: int, end_line: int, silent: bool) -> bool:
     pos = state.bMarks[start_line] + state.tShift[start_line]
     if state.src[pos : pos + 1] != "<":
@@ -113,6 +129,8 @@ def _html_block_known(state, start_line: int, end_line: int, silent: bool) -> bo
     line = state.src[pos : state.eMarks[start_line]]
     if _TAG.match(line) and not is_known_tag(line):
         return False  # `<Hardware-Wende> ist …` at a line start is a paragraph, not raw HTML
+    if _unclosed(state.src, pos, len(state.src), block=True):
+        return False  # a paragraph, not a raw block running to the end of the document
     return html_block(state, start_line, end_line, silent)
 
 
@@ -122,6 +140,8 @@ def _html_inline_known(state, silent: bool) -> bool:
     ahead = state.src[state.pos : state.pos + 64]
     if not (is_known_tag(ahead) or ahead.startswith("<!--")):
         return False  # left to the text rule, rendered as `&lt;Moment&gt;`
+    if _unclosed(state.src, state.pos, state.posMax, block=False):
+        return False  # text too: as HTML it would swallow the rest of the item
     return html_inline(state, silent)  # a comment is the author's note to self: nh3 drops it like a block one
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import ROOT, visible_parts
 
 from pipeline.build import prepare
@@ -50,3 +51,34 @@ def test_a_typed_merge_tag_beside_a_gender_star_is_no_stray_star() -> None:
 
     assert gender_star_lines(parse("Liebe Leser*innen, hier steht *|FNAME|* als Beispiel.\n")) == []
     assert gender_star_lines(parse("Liebe Leser*innen *mit Betonung.\n")) == [0]
+
+
+RAW_TEXT = ["script", "style", "textarea", "title", "xmp", "iframe", "noscript", "noframes", "plaintext"]
+
+
+@pytest.mark.parametrize("tag", RAW_TEXT)
+def test_an_unclosed_raw_text_tag_in_prose_is_text(tag: str) -> None:
+    """`<script>` typed in a sentence, never closed, is a word about HTML: a browser would read the
+    rest of the item as its content (dropped, or shown as markup) and email.txt lost the sentence."""
+    email = built(f"Einleitung.\n\n---\n\nDer Browser liest <{tag}> vor allem anderen.\n\nNächster Absatz.\n")
+    assert f"Der Browser liest <{tag}> vor allem anderen.\n\nNächster Absatz." in email.text
+    seen = visible_parts(email.html)
+    assert f"Der Browser liest <{tag}> vor allem anderen." in seen and "Nächster Absatz." in seen
+
+
+@pytest.mark.parametrize("tag", [*RAW_TEXT, "pre"])
+def test_an_unclosed_raw_text_tag_at_a_line_start_keeps_the_rest_of_the_issue(tag: str) -> None:
+    """At a line start CommonMark opens a raw HTML block that runs to the closing tag, or with none
+    to the end of the document: every later item vanished, from email.txt and email.html."""
+    email = built(f"Einleitung.\n\n---\n\n<{tag}> heißt das Element.\n\nNächster Absatz.\n\n---\n\nDrittes Stück.\n")
+    first = "heißt das Element." if tag == "pre" else f"<{tag}> heißt das Element."  # `<pre>` is real HTML
+    for words in (first, "Nächster Absatz.", "Drittes Stück."):
+        assert words in email.text
+        assert any(words in part for part in visible_parts(email.html))
+    assert "\n* * *\n\nDrittes Stück." in email.text  # still an item of its own
+
+
+def test_closed_script_and_style_stay_code() -> None:
+    email = built("Einleitung.\n\n---\n\nVor <script>geheim()</script> nach.\n\n<style>\np {}\n</style>\n\nEnde.\n")
+    assert "geheim" not in email.text and "geheim" not in " ".join(visible_parts(email.html))
+    assert "p {}" not in email.text and "Ende." in email.text
