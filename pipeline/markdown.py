@@ -17,7 +17,7 @@ import mdurl
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import unescapeAll
-from markdown_it.rules_block.html_block import html_block
+from markdown_it.rules_block.html_block import HTML_SEQUENCES, html_block
 from markdown_it.rules_inline.html_inline import html_inline
 from markdown_it.rules_inline.state_inline import StateInline
 from markdown_it.token import Token
@@ -111,6 +111,10 @@ def sanitize(html: str) -> str:
 _RAW_TEXT = re.compile(r"<(iframe|noframes|noscript|plaintext|pre|script|style|textarea|title|xmp)(?=[\s/>])", re.I)
 
 
+# The raw blocks CommonMark runs to a closer (`-->`, `?>`, `>`, `]]>` …) or, with none, to the end.
+_RUN_TO_CLOSER = HTML_SEQUENCES[:5]
+
+
 def _unclosed(text: str, pos: int, end: int, block: bool) -> bool:
     """True when `text[pos:]` opens a raw-text element with no closing tag before `end`: then it is
     a word about HTML (`Der Browser liest <script> zuerst`), not HTML."""
@@ -131,6 +135,11 @@ def _html_block_known(state, start_line: int, end_line: int, silent: bool) -> bo
         return False  # `<Hardware-Wende> ist …` at a line start is a paragraph, not raw HTML
     if _unclosed(state.src, pos, len(state.src), block=True):
         return False  # a paragraph, not a raw block running to the end of the document
+    for opening, closing, _ in _RUN_TO_CLOSER:
+        if opening.search(line):
+            if not closing.search(state.src, pos):
+                return False  # `<!-- Notiz` never closed: text, not the rest of the issue dropped
+            break
     return html_block(state, start_line, end_line, silent)
 
 

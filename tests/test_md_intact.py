@@ -82,3 +82,19 @@ def test_closed_script_and_style_stay_code() -> None:
     email = built("Einleitung.\n\n---\n\nVor <script>geheim()</script> nach.\n\n<style>\np {}\n</style>\n\nEnde.\n")
     assert "geheim" not in email.text and "geheim" not in " ".join(visible_parts(email.html))
     assert "p {}" not in email.text and "Ende." in email.text
+
+
+@pytest.mark.parametrize("opening", ["<!-- Notiz an mich", "<?php echo 1; ist alt", "<![CDATA[ Daten", "<!DOCTYPE nie"])
+def test_an_unclosed_comment_or_declaration_at_a_line_start_keeps_the_rest_of_the_issue(opening: str) -> None:
+    """CommonMark runs such a raw block to `-->`, `?>`, `]]>` or `>`, with none to the document's end:
+    the rest of the issue vanished without a word. Unclosed, the line is text like any other."""
+    email = built(f"Einleitung.\n\n---\n\n{opening}\n\nNächster Absatz.\n\n---\n\nDrittes Stück.\n")
+    for words in (opening, "Nächster Absatz.", "Drittes Stück."):
+        assert words in email.text
+        assert words in visible_parts(email.html)
+    assert "\n* * *\n\nDrittes Stück." in email.text
+
+
+def test_a_closed_comment_block_is_still_left_out() -> None:
+    email = built("Einleitung.\n\n---\n\n<!-- Notiz\n\nnoch Notiz -->\n\nSichtbar.\n")
+    assert "Notiz" not in email.text and "Notiz" not in email.html and "Sichtbar." in email.text
