@@ -157,7 +157,8 @@ def _html_inline_known(state, silent: bool) -> bool:
 # A `*` between a letter and a German gender suffix (`Nutzer*innen`, `jede*r`, `ein*e`,
 # `Nutzer*innenkonto`) is part of the word. CommonMark would read it as emphasis and set whole
 # passages in italics, so this inline rule, tried before `emphasis`, takes it as a literal star.
-_GENDER_SUFFIX = re.compile(r"(?:innen[a-zäöüß]*|in|e|er|r|en|n|em|m|es|s)(?![a-zäöüßA-ZÄÖÜ])")
+# `Leser*Innen` and `Kolleg*In` (star and Binnen-I) too.
+_GENDER_SUFFIX = re.compile(r"(?:[iI]nnen[a-zäöüß]*|[iI]n|e|er|r|en|n|em|m|es|s)(?![a-zäöüßA-ZÄÖÜ])")
 
 
 def _gender_star(state, silent: bool) -> bool:

@@ -98,3 +98,11 @@ def test_an_unclosed_comment_or_declaration_at_a_line_start_keeps_the_rest_of_th
 def test_a_closed_comment_block_is_still_left_out() -> None:
     email = built("Einleitung.\n\n---\n\n<!-- Notiz\n\nnoch Notiz -->\n\nSichtbar.\n")
     assert "Notiz" not in email.text and "Notiz" not in email.html and "Sichtbar." in email.text
+
+
+def test_gender_stars_before_a_capital_i_stay_stars() -> None:
+    """`Leser*Innen` (star and Binnen-I) is a word too: CommonMark set `Innen und Autor` in italics
+    and dropped both stars, without the warning a stray star gets."""
+    email = built("Einleitung.\n\n---\n\nLiebe Leser*Innen und Autor*Innen, eine Kolleg*In schreibt.\n")
+    assert "Liebe Leser*Innen und Autor*Innen, eine Kolleg*In schreibt." in email.text
+    assert "Liebe Leser*Innen und Autor*Innen, eine Kolleg*In schreibt." in visible_parts(email.html)
