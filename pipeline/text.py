@@ -26,6 +26,7 @@ LI = "\x01"  # marks list-item blocks until they are joined
 
 
 _BR = re.compile(r"<br\b[^>]*>", re.I)
+_PRE = re.compile(r"<pre(?=[\s>])", re.I)
 _IMG = re.compile(r"<img\b[^>]*>", re.I)
 _ALT = re.compile(r"""\balt\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
 # Where a browser starts a new line: the words on either side must not run together.
@@ -42,13 +43,15 @@ def _alt_text(m: re.Match) -> str:
     return f"[Bild: {text}]" if text.strip() else "[Bild]"
 
 
-def _strip_tags(raw: str) -> str:
+def _strip_tags(raw: str, block_edges: bool = True) -> str:
     """Raw HTML in the source: keep its words, drop its tags (scripts and styles go entirely).
 
     Line breaks and block edges become white space and images their alt text, so no two words
-    run together and no alt text is lost.
+    run together and no alt text is lost. (Not block edges in `<pre>`: its spaces are as written.)
     """
-    raw = _BLOCK_EDGE.sub(" ", _IMG.sub(_alt_text, _BR.sub("\n", escape_unknown_tags(raw))))
+    raw = _IMG.sub(_alt_text, _BR.sub("\n", escape_unknown_tags(raw)))
+    if block_edges:
+        raw = _BLOCK_EDGE.sub(" ", raw)
     return html.unescape(nh3.clean(raw, tags=set()))
 
 
@@ -205,7 +208,14 @@ def render_blocks(tokens: Sequence[Token], links: _Links | None) -> str:
             blocks.append("".join(prefix + "    " + line + "\n" for line in tok.content.rstrip("\n").split("\n")))
         elif kind == "html_block":
             text = _strip_tags(tok.content).strip()
-            if text:
+            if text and _PRE.match(tok.content):  # preformatted: its lines as written, like code
+                lines = _strip_tags(tok.content, block_edges=False).split("\n")
+                while not lines[-1].strip():
+                    lines.pop()
+                while not lines[0].strip():
+                    lines.pop(0)
+                blocks.append("".join(prefix + "    " + line.rstrip() + "\n" for line in lines))
+            elif text:
                 blocks.append(_wrap(re.sub(r"\s+", " ", text), prefix))
         elif kind in ("th_open", "td_open", "th_close", "td_close"):
             in_cell = kind.endswith("_open")

@@ -106,3 +106,10 @@ def test_gender_stars_before_a_capital_i_stay_stars() -> None:
     email = built("Einleitung.\n\n---\n\nLiebe Leser*Innen und Autor*Innen, eine Kolleg*In schreibt.\n")
     assert "Liebe Leser*Innen und Autor*Innen, eine Kolleg*In schreibt." in email.text
     assert "Liebe Leser*Innen und Autor*Innen, eine Kolleg*In schreibt." in visible_parts(email.html)
+
+
+def test_a_raw_pre_block_keeps_its_lines_in_email_txt() -> None:
+    """`<pre>` keeps line breaks and indentation in email.html; email.txt ran it into one line."""
+    email = built("Einleitung.\n\n---\n\n<pre>\nZeile eins\n  Zeile  zwei\n</pre>\n\nDanach.\n")
+    assert "    Zeile eins\n      Zeile  zwei\n\nDanach." in email.text
+    assert any("Zeile eins\n  Zeile  zwei" in part for part in visible_parts(email.html))
