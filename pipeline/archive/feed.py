@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from feedgen.feed import FeedGenerator
 
+from pipeline.mail.tags import in_start_tags
+
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
@@ -61,9 +63,6 @@ def _midnight(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
-# A start tag, its quoted attribute values read whole (they may hold `>`). Text holds no raw `<`
-# (it is escaped), so what reads like an attribute in prose or a code span is never inside one.
-_START_TAG = re.compile(r"""<[A-Za-z](?:"[^"]*"|'[^']*'|[^'">])*>""")
 _IN_PAGE_HREF = re.compile(r'(\shref=")#')
 
 
@@ -72,11 +71,7 @@ def absolute_anchors(html: str, page_url: str) -> str:
 
     Only in tags: `href="#oben"` written as text is the author's and stays as written.
     """
-
-    def absolute(tag: re.Match[str]) -> str:
-        return _IN_PAGE_HREF.sub(lambda m: f"{m[1]}{page_url}#", tag[0])
-
-    return _START_TAG.sub(absolute, html)
+    return in_start_tags(html, lambda tag: _IN_PAGE_HREF.sub(lambda m: f"{m[1]}{page_url}#", tag))
 
 
 def atom_feed(

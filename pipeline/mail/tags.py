@@ -5,6 +5,7 @@ prose, a code span or another attribute's value (an image's alt text)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 # A tag's start and its attributes so far: any character but a quote or `>`, and values quoted
 # after `=` (a quote opens a value only there).
@@ -19,3 +20,13 @@ def in_tag(html: str, at: int) -> bool:
     if tag < 0 or tag < html.rfind(">", 0, at):
         return False
     return _OPEN_TAG.fullmatch(html, tag, at) is not None
+
+
+# A whole start tag, its quoted attribute values read whole (they may hold `>`).
+_START_TAG = re.compile(r"""<[A-Za-z](?:"[^"]*"|'[^']*'|[^'">])*>""")
+
+
+def in_start_tags(html: str, change: Callable[[str], str]) -> str:
+    """`change` applied to each start tag and nowhere else: text holds no raw `<` (it is escaped),
+    so an attribute or URL the author wrote as text is never inside one."""
+    return _START_TAG.sub(lambda tag: change(tag[0]), html)

@@ -7,7 +7,6 @@ unexpected becomes a finding on that issue (and a logged traceback) instead of a
 from __future__ import annotations
 
 import logging
-import re
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,6 +16,7 @@ from pipeline.build import Built, build_one, load_issues
 from pipeline.config import Config, load_config
 from pipeline.errors import Finding, PipelineError, absolute, display_path
 from pipeline.load import issue_paths
+from pipeline.mail.tags import in_start_tags
 from pipeline.model import Issue
 from pipeline.preview.state import IssueView, PreviewState
 from pipeline.preview.watcher import Batch
@@ -36,11 +36,6 @@ class Outcome:
     removed: bool = False
 
 
-# A start tag, quoted attribute values read whole. Text holds no raw `<` (it is escaped), so a
-# URL the author wrote as text is never inside one.
-_START_TAG = re.compile(r"""<[A-Za-z](?:"[^"]*"|'[^']*'|[^'">])*>""")
-
-
 def preview_html(html: str, base_url: str, images: frozenset[str], stem: str) -> str:
     """Point the email's image URLs at this server instead of the not-yet-published archive.
 
@@ -49,13 +44,12 @@ def preview_html(html: str, base_url: str, images: frozenset[str], stem: str) ->
     moves = [(f"{base_url}/{quote(rel)}", f"/issue/{quote(stem)}/files/{quote(rel)}") for rel in images]
     moves.sort(key=lambda move: len(move[0]), reverse=True)
 
-    def local(tag: re.Match[str]) -> str:
-        text = tag[0]
+    def local(tag: str) -> str:
         for old, new in moves:
-            text = text.replace(old, new)
-        return text
+            tag = tag.replace(old, new)
+        return tag
 
-    return _START_TAG.sub(local, html) if moves else html
+    return in_start_tags(html, local) if moves else html
 
 
 def _view(old: IssueView | None, built: Built, config: Config, ms: float) -> IssueView:
