@@ -16,7 +16,7 @@ from generate import generate_issue
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.build import prepare
+from pipeline.build import Built, prepare
 from pipeline.config import load_config
 from pipeline.load import parse_issue
 from pipeline.markdown import KNOWN_ELEMENTS
@@ -43,7 +43,8 @@ def missing(words: list[str], seen: set[str]) -> list[str]:
     return sorted({w for w in words if w not in seen})
 
 
-def check_issue(source: str, html_too: bool = True) -> None:
+def check_issue(source: str, html_too: bool = True) -> Built:
+    """Build the issue and assert every source word reaches email.txt (and email.html); the build, for more."""
     issue, found = parse_issue(source, Path("issues/999-test.md"))
     assert issue is not None, found
     built = prepare(issue, load_config(ROOT))
@@ -53,6 +54,7 @@ def check_issue(source: str, html_too: bool = True) -> None:
     assert missing(words, set(WORD.findall(built.email.text))) == [], "lost in email.txt"
     if html_too and built.email.items_sent == len(built.rendered.html.items):
         assert missing(words, visible_words(built.email.html)) == [], "lost in email.html"
+    return built
 
 
 def test_source_words_take_markup_away() -> None:
@@ -95,9 +97,7 @@ def test_template_text_is_shown_not_dropped() -> None:
         "<template>\n<p>Blockschablone mit <b>Fettdruck</b></p>\n</template>\n\n"
         "<TEMPLATE id=x>Großschablone</TEMPLATE>\n"
     )
-    check_issue(HEAD + body)
-    issue, _ = parse_issue(HEAD + body, Path("issues/999-test.md"))
-    built = prepare(issue, load_config(ROOT))
+    built = check_issue(HEAD + body)
     seen = visible_words(built.email.html)
     assert {"Schablonenwort", "Blockschablone", "Fettdruck", "Großschablone"} <= seen
     assert "<template" not in built.email.html.lower()
@@ -186,9 +186,7 @@ def test_premailer_marker_written_as_text_stays() -> None:
         'Das Attribut data-premailer="ignore" hilft beim Inlining, sagt die Anleitung.\n\n'
         'Im Code: `<style data-premailer="ignore">` bleibt stehen.\n'
     )
-    check_issue(HEAD + body)
-    issue, _ = parse_issue(HEAD + body, Path("issues/999-test.md"))
-    built = prepare(issue, load_config(ROOT))
+    built = check_issue(HEAD + body)
     assert built.email.html.count('data-premailer="ignore"') == 2
     assert "<style data-premailer" not in built.email.html  # the layout's own marks are gone
 
@@ -201,8 +199,7 @@ def test_style_attribute_written_as_text_keeps_its_spacing() -> None:
         'Im Quelltext stand style="color: red ; margin: 0" mitten im Satz.\n\n'
         'Und im Code: `<p style="color: blue ; margin: 0">` so.\n'
     )
-    issue, _ = parse_issue(HEAD + body, Path("issues/999-test.md"))
-    built = prepare(issue, load_config(ROOT))
+    built = check_issue(HEAD + body)
     text = " ".join(visible_parts(built.email.html))
     assert 'style="color: red ; margin: 0"' in text
     assert '<p style="color: blue ; margin: 0">' in text
