@@ -23,9 +23,6 @@ NAME = ".krasse-archive.json"
 FORMAT = 4  # 2: the search postings' words as one JSON text (search.Postings); 3: as differences;
 # 4: with a digest of each issue's words
 PACKAGE = Path(__file__).resolve().parent.parent
-# The code that shapes archive pages: a change to any of it must rebuild them. The whole package,
-# not a list: a hand-kept list missed language.py (the pages' `lang`) and the modules it imports.
-CODE = ("**/*.py",)
 
 
 # json.dumps(…, ensure_ascii=False, sort_keys=True) builds an encoder per call: a thousand issues
@@ -57,9 +54,9 @@ def site_hash(config: Config) -> str:
     h = hashlib.blake2b(digest_size=16)
     h.update(f"format {FORMAT}\n{config.fingerprint()}\n".encode())
     layouts = sorted(config.layouts_dir.glob("archive*")) if config.layouts_dir.is_dir() else []
-    code = sorted(p for pattern in CODE for p in PACKAGE.glob(pattern))
-    for path in [*layouts, *code]:
-        name = path.relative_to(PACKAGE).as_posix() if path.is_relative_to(PACKAGE) else path.name
+    code = sorted(PACKAGE.glob("**/*.py"))
+    # The whole package's code shapes the pages, not a hand-kept list: one missed language.py.
+    for name, path in [(p.name, p) for p in layouts] + [(p.relative_to(PACKAGE).as_posix(), p) for p in code]:
         h.update(name.encode() + b"\x00" + path.read_bytes() + b"\x00")
     return h.hexdigest()
 
