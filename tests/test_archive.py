@@ -128,6 +128,22 @@ def test_index_lists_issues_newest_first_by_year_with_teasers(site: Path, projec
     assert teaser.startswith("Willkommen bei Krasse Links No. 43.") and len(teaser) <= 221
 
 
+def test_no_break_spaces_reach_the_teaser_and_the_search_text(project: Path):
+    """The teaser keeps the author's no-break spaces (U+00A0, `&nbsp;`, U+202F) as the page does; the
+    search text keeps them too (its snippets are shown), while the index still holds each word."""
+    intro = "Wir laufen 10\u00a0km, z.\u202fB. am Fluss entlang (S.&nbsp;4)."
+    (project / "issues" / "045-lauf.md").write_text(
+        f'---\nnumber: 45\ntitle: "Lauf"\ndate: 2026-11-02\n---\n\n{intro}\n\n---\n\nDer Weg ist lang.\n'
+    )
+    result = build(project)
+    assert result.ok, result.findings
+    shown = "Wir laufen 10\u00a0km, z.\u202fB. am Fluss entlang (S.\u00a04)."
+    page = Page((site_of(project) / "index.html").read_text())
+    assert shown in "".join(page.text)
+    assert shown in (site_of(project) / "45" / "text.js").read_text()
+    assert 45 in _issues_with(_search_index(site_of(project)), "km")
+
+
 def test_issue_page_is_semantic_html_with_meta(site: Path):
     html = (site / "42" / "index.html").read_text()
     assert '<html lang="de">' in html
@@ -354,13 +370,14 @@ _SPACES = [*"ab ä\t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u3000", *map(chr, range(0x2000,
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from(_SPACES)))
 def test_plain_collapses_white_space_like_the_regex_it_replaced(text: str):
-    """text.plain joins str.split() (the same white space as re's \\s, checked over every code point)."""
+    """text.plain joins str.split() (the same white space as re's \\s, checked over every code point),
+    except at no-break spaces, which stay as typed."""
     from markdown_it.token import Token
 
     from pipeline.text import plain
 
     run = [Token("inline", "", 0, children=[Token("text", "", 0, content=text)])]
-    assert plain(run) == re.sub(r"\s+", " ", text).strip()
+    assert plain(run) == re.sub(r"[^\S\u00a0\u2007\u202f]+", " ", text).strip()
 
 
 def test_str_split_and_the_regex_agree_on_white_space():

@@ -113,3 +113,16 @@ def test_a_raw_pre_block_keeps_its_lines_in_email_txt() -> None:
     email = built("Einleitung.\n\n---\n\n<pre>\nZeile eins\n  Zeile  zwei\n</pre>\n\nDanach.\n")
     assert "    Zeile eins\n      Zeile  zwei\n\nDanach." in email.text
     assert any("Zeile eins\n  Zeile  zwei" in part for part in visible_parts(email.html))
+
+
+def test_no_break_spaces_reach_the_preview_line() -> None:
+    """The derived preheader (the inbox's preview line) keeps the author's no-break spaces: `10 km`,
+    `z. B.` and `S. 4` must not break apart there either, typed as U+00A0/U+202F or as `&nbsp;`; nor
+    does a sentence end at one (`Prof. Roth`)."""
+    intro = "Wir laufen 10\u00a0km mit Prof.\u00a0Roth, z.\u202fB. am Fluss (S.&nbsp;4). Mehr."
+    issue, found = parse_issue(HEAD + f"Hallo!\n\n{intro}\n\n---\n\nText.\n", Path("issues/998-vorlagen.md"))
+    assert issue is not None, found
+    prepared = prepare(issue, load_config(ROOT))
+    line = "Wir laufen 10\u00a0km mit Prof.\u00a0Roth, z.\u202fB. am Fluss (S.\u00a04). Mehr."
+    assert prepared.rendered.preheader == line
+    assert prepared.email is not None and f">{line}" in prepared.email.html  # the hidden preview text
