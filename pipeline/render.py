@@ -10,7 +10,7 @@ from pipeline.errors import Finding, PipelineError, display_path
 from pipeline.images import ImageFacts, LocalImage, image_facts, is_local, local_images, normalise, url_for
 from pipeline.markdown import MAX_NESTING, Document, Fragments, footnotes_in, parse, render_html
 from pipeline.model import Issue
-from pipeline.text import TextParts, default_preheader, plain, render_text
+from pipeline.text import TextParts, intro_lead, plain, render_text
 
 
 @dataclass
@@ -69,5 +69,5 @@ def render(issue: Issue, image_base: str, preheader_limit: int = 100, language: 
     images = local_images([t for run in doc.items for t in run] + doc.notes)
     facts = image_facts(images, issue.path.parent)
     html = render_html(doc, lambda src: url_for(src, image_base), _sizes(facts))
-    preheader = issue.meta.preheader or default_preheader(plain(doc.items[0]), preheader_limit)
+    preheader = issue.meta.preheader or intro_lead(plain(doc.items[0]), preheader_limit)
     return Rendered(doc=doc, html=html, preheader=preheader, images=images, facts=facts)

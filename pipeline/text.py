@@ -323,8 +323,8 @@ def searchable(doc_run: Sequence[Token]) -> str:
 
 
 def first_sentences(text: str, limit: int = 100) -> str:
-    """The preheader default and the archive teaser: whole sentences (as `sentences` splits them, so
-    `5. Januar` or `z. B.` ends none) up to `limit` characters, else a cut at a word."""
+    """For `intro_lead`: whole sentences (as `sentences` splits them, so `5. Januar` or `z. B.` ends
+    none) up to `limit` characters, else a cut at a word."""
     out = ""
     for sentence in sentences(text.strip()):
         candidate = f"{out} {sentence}".strip()
@@ -392,6 +392,7 @@ def skip_greeting(text: str) -> str:
     return " ".join(parts) if parts else text
 
 
-def default_preheader(intro: str, limit: int = 100) -> str:
-    """The preheader when the issue gives none: the intro's first sentences that say something."""
+def intro_lead(intro: str, limit: int) -> str:
+    """The intro's first sentences that say something: the preheader when the issue gives none (an
+    inbox's preview line) and the archive teaser, each at its own length."""
     return first_sentences(skip_greeting(intro), limit)

@@ -125,7 +125,25 @@ def test_index_lists_issues_newest_first_by_year_with_teasers(site: Path, projec
     assert '<h2 id="jahr-2026">2026</h2>' in html
     assert "5. Oktober 2026" in html
     teaser = re.search(r'<p class="teaser">(.*?)</p>', html, re.S).group(1)
-    assert teaser.startswith("Willkommen bei Krasse Links No. 43.") and len(teaser) <= 221
+    assert teaser.startswith("Nach dem Ungetüm der letzten Ausgabe") and len(teaser) <= 221  # greeting skipped
+
+
+def test_the_teaser_skips_the_greeting_as_the_preview_line_does(project: Path):
+    """`Hallo! …` says nothing in a list of issues either: the teaser starts where the derived preheader
+    does (one rule for both), cut at the teaser's own length; an intro that only greets stays."""
+    rest = "Heute geht es um Brücken, die niemand bauen will. " + "Und um Stege, Furten und Fähren im Kreis. " * 3
+    for number, intro in ((45, "Hallo! Moin zusammen. " + rest), (46, "Hallo zusammen!")):
+        (project / "issues" / f"0{number}-bruecken.md").write_text(
+            f'---\nnumber: {number}\ntitle: "Brücken"\ndate: 2026-11-0{number - 40}\n---\n\n{intro}\n\n---\n\nMehr.\n'
+        )
+    result = build(project)
+    assert result.ok, result.findings
+    html = (site_of(project) / "index.html").read_text()
+    teasers = dict(re.findall(r'<a href="(\d+)/index.html">.*?<p class="teaser">(.*?)</p>', html, re.S))
+    assert teasers["45"] == rest.strip()  # 179 characters: the teaser's length, not the preheader's 100
+    page = (site_of(project) / "45" / "index.html").read_text()
+    assert '<meta name="description" content="Heute geht es um Brücken, die niemand bauen will.' in page
+    assert teasers["46"] == "Hallo zusammen!"
 
 
 def test_no_break_spaces_reach_the_teaser_and_the_search_text(project: Path):
@@ -465,8 +483,9 @@ def test_noop_rebuild_writes_nothing(site: Path, project: Path):
 @pytest.mark.parametrize(
     ("old", "new", "lists"),
     [
-        ("Willkommen bei Krasse Links No. 42.", "Willkommen zur Herbstausgabe No. 42.", {"index.html"}),  # teaser
-        ("kocht euch einen Tee", "kocht euch einen Kräutertee", set()),  # past the teaser: index unchanged
+        ("kocht euch einen Tee", "kocht euch einen Kräutertee", {"index.html"}),  # teaser
+        ("Willkommen bei Krasse Links No. 42.", "Willkommen zur Herbstausgabe No. 42.", set()),  # greeting: no teaser
+        ("das „Mitmachnetz“", "das „Mitmachweb“", set()),  # past the teaser: index unchanged
     ],
 )
 def test_editing_one_issue_rewrites_that_page_and_the_lists_only(

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import krasse
 
-from pipeline.text import default_preheader, sentences, skip_greeting
+from pipeline.text import intro_lead, sentences, skip_greeting
 
 ISSUE = """---
 number: 7
@@ -55,7 +55,7 @@ def test_default_preheader_of_a_built_issue_skips_the_greeting(empty_project: Pa
     assert krasse(empty_project, "build").exit_code == 0
     meta = json.loads((empty_project / "outbox/007-ohne/meta.json").read_text("utf-8"))
     assert meta["preheader"] == "Heute fragen wir, wer die Brücken eigentlich zählt."
-    assert default_preheader(intro, 30).startswith("Heute fragen wir")
+    assert intro_lead(intro, 30).startswith("Heute fragen wir")
 
 
 def test_new_issue_has_subject_and_preheader_and_exports(empty_project: Path) -> None:
@@ -131,4 +131,4 @@ def test_front_matter_error_still_runs_the_body_checks(empty_project: Path) -> N
 )
 def test_default_preheader_splits_sentences_as_sentences_does(intro: str, expected: str) -> None:
     """The preheader ends where `sentences` ends a sentence: never at `5. Januar` or `z. B.`."""
-    assert default_preheader(intro, 100) == expected
+    assert intro_lead(intro, 100) == expected

@@ -26,7 +26,7 @@ from pipeline.images import is_local, url_for
 from pipeline.mail.compose import environment, render_layout
 from pipeline.model import Issue, german_date
 from pipeline.render import render
-from pipeline.text import first_sentences, plain, searchable
+from pipeline.text import intro_lead, plain, searchable
 
 TEASER_LENGTH = 220
 
@@ -162,7 +162,7 @@ def render_issue(issue: Issue, site: Site, prev: Neighbour | None, next_: Neighb
         feed_html = absolute_anchors(body, url)
     meta = issue.meta
     summary = Summary(
-        teaser=first_sentences(intro, TEASER_LENGTH) if intro else "",
+        teaser=intro_lead(intro, TEASER_LENGTH) if intro else "",
         description=description,
         words=search_words(meta.title, meta.tags, [*texts, notes_text]),
         images=sorted({i.rel for i in images if i.safe}),
