@@ -270,23 +270,47 @@ def render_text(doc: Document) -> TextParts:
             runs[-1].append(tok)
     for n, run in enumerate(runs, 1):
         links = _Links()
-        body = render_blocks(run, links)
+        label, first = f"[Anm. {n}] ", _first_block(run)
+        if (text := _prose(run[:first], links)) is not None:
+            body = _labelled(label, text)
+            if rest := render_blocks(run[first:], links):
+                body += "\n\n" + rest
+        else:  # a quote, list or code first: its own layout behind the label
+            body = label + render_blocks(run, links).lstrip()
         if links.urls:
             body += "".join(f"    [{k}] {url}\n" for k, url in enumerate(links.urls, 1))
-        notes.append(_labelled(f"[Anm. {n}] ", body.lstrip()))
+        notes.append(body)
     return TextParts(items, notes)
 
 
-def _labelled(label: str, body: str) -> str:
-    """The note's label in front of its first paragraph, wrapped together so no line runs long."""
-    first, sep, rest = body.partition("\n\n")
-    if not first or first.startswith((">", "-", " ")) or re.match(r"\d+\. ", first):
-        return label + body  # a quote, list or code first: keep its own layout
-    lines = first.rstrip("\n").split("\n")
-    k = next((i for i, line in enumerate(lines) if re.match(r"\s+\[\d+\] ", line)), len(lines))  # link list
-    words = [w for w in " ".join(lines[:k]).split(" ") if w]  # not `.split()`: no-break spaces stay
-    wrapped = textwrap.fill(" ".join(words), WIDTH, initial_indent=label, break_long_words=False)
-    return "\n".join([wrapped, *lines[k:]]) + "\n" + (sep + rest if sep else "")
+def _first_block(run: Sequence[Token]) -> int:
+    """How many tokens the run's first block takes (a paragraph: open, inline and close)."""
+    depth = 0
+    for i, tok in enumerate(run):
+        depth += tok.nesting
+        if depth <= 0:
+            return i + 1
+    return len(run)
+
+
+def _prose(block: Sequence[Token], links: _Links) -> str | None:
+    """The text of a paragraph or a raw HTML block (not `<pre>`), which wrap like one; None for others."""
+    kinds = [t.type for t in block]
+    if kinds == ["paragraph_open", "inline", "paragraph_close"]:
+        return inline_text(block[1].children or [], links)
+    if kinds == ["html_block"] and not _PRE.match(block[0].content):
+        return re.sub(r"\s+", " ", _strip_tags(block[0].content).strip()) or None
+    return None
+
+
+def _labelled(label: str, text: str) -> str:
+    """The note's label in front of its first paragraph, wrapped together so no line runs long; its
+    hard line breaks stay, as in any paragraph."""
+    first, *later = text.split("\n")
+    words = [w for w in first.translate(_TO_SPACE).split(" ") if w]  # not `.split()`: no-break spaces stay
+    lines = [textwrap.fill(" ".join(words), WIDTH, initial_indent=label, break_long_words=False) or label.rstrip()]
+    lines += [line for part in later for line in wrap_lines(part, WIDTH) or [""]]
+    return "\n".join(lines).rstrip() + "\n"
 
 
 # No-break spaces (`10 km`, `z. B.`, `S. 4`; typed or as `&nbsp;`): the text's glue, never collapsed.

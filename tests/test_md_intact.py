@@ -126,3 +126,13 @@ def test_no_break_spaces_reach_the_preview_line() -> None:
     line = "Wir laufen 10\u00a0km mit Prof.\u00a0Roth, z.\u202fB. am Fluss (S.\u00a04). Mehr."
     assert prepared.rendered.preheader == line
     assert prepared.email is not None and f">{line}" in prepared.email.html  # the hidden preview text
+
+
+def test_a_footnotes_line_breaks_stay_in_email_txt() -> None:
+    """A note's hard line breaks (two spaces or `\\` at a line end: an address, a verse) stay in
+    email.txt as in every other paragraph; a code block first in a note keeps its lines too."""
+    address = "[^1]: Stadtbücherei Nord  \n    Lindenweg 3\\\n    04109 Leipzig\n"
+    code = "[^2]:\n    ```\n    eins\n      zwei\n    ```\n"
+    email = built("Einleitung.\n\n---\n\nPost[^1] und Code[^2].\n\n" + address + code)
+    assert "\n[Anm. 1] Stadtbücherei Nord\nLindenweg 3\n04109 Leipzig\n\n[Anm. 2]" in email.text
+    assert "\n[Anm. 2] eins\n      zwei\n" in email.text
