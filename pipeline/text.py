@@ -23,6 +23,7 @@ from pipeline.markdown import Document, escape_unknown_tags
 WIDTH = 72
 MIN_WIDTH = 20
 LI = "\x01"  # marks list-item blocks until they are joined
+NOTE_MARGIN = "    "  # a footnote's lines after its first paragraph: its link list, further paragraphs
 
 
 _BR = re.compile(r"<br\b[^>]*>", re.I)
@@ -157,25 +158,25 @@ def _wrap(text: str, prefix: str = "", first: str | None = None) -> str:
 _PASS = frozenset({"paragraph_open", "paragraph_close", "list_item_close", "heading_open"})  # nothing to do
 
 
-def render_blocks(tokens: Sequence[Token], links: _Links | None) -> str:
-    """Block tokens → text paragraphs separated by blank lines."""
+def render_blocks(tokens: Sequence[Token], links: _Links | None, margin: str = "") -> str:
+    """Block tokens → text paragraphs separated by blank lines, each line behind `margin`."""
     blocks: list[str] = []
     quote = 0
     lists: list[list] = []  # [ordered, counter]
     item_first = False
     row: list[str] = []
     in_cell = False
-    prefix = indent = ""  # "> " per open quote; three spaces per list level below the first
+    prefix, indent = margin, ""  # "> " per open quote; three spaces per list level below the first
     for tok in tokens:
         kind = tok.type
         if kind in _PASS:
             continue
         if kind == "blockquote_open":
             quote += 1
-            prefix = "> " * quote
+            prefix = margin + "> " * quote
         elif kind == "blockquote_close":
             quote -= 1
-            prefix = "> " * quote
+            prefix = margin + "> " * quote
         elif kind in ("bullet_list_open", "ordered_list_open"):
             start = int(tok.attrGet("start") or 1)
             lists.append([kind == "ordered_list_open", start])
@@ -273,12 +274,12 @@ def render_text(doc: Document) -> TextParts:
         label, first = f"[Anm. {n}] ", _first_block(run)
         if (text := _prose(run[:first], links)) is not None:
             body = _labelled(label, text)
-            if rest := render_blocks(run[first:], links):
-                body += "\n\n" + rest
         else:  # a quote, list or code first: its own layout behind the label
-            body = label + render_blocks(run, links).lstrip()
+            body = label + render_blocks(run[:first], links).lstrip()
+        if rest := render_blocks(run[first:], links, NOTE_MARGIN):  # later blocks: indented, part of this note
+            body += "\n" + rest
         if links.urls:
-            body += "".join(f"    [{k}] {url}\n" for k, url in enumerate(links.urls, 1))
+            body += "".join(f"{NOTE_MARGIN}[{k}] {url}\n" for k, url in enumerate(links.urls, 1))
         notes.append(body)
     return TextParts(items, notes)
 

@@ -136,3 +136,21 @@ def test_a_footnotes_line_breaks_stay_in_email_txt() -> None:
     email = built("Einleitung.\n\n---\n\nPost[^1] und Code[^2].\n\n" + address + code)
     assert "\n[Anm. 1] Stadtbücherei Nord\nLindenweg 3\n04109 Leipzig\n\n[Anm. 2]" in email.text
     assert "\n[Anm. 2] eins\n      zwei\n" in email.text
+
+
+def test_a_footnotes_later_paragraphs_are_indented_under_it() -> None:
+    """A note's second paragraph (and a quote or list after it) is indented like its link list, one
+    blank line below the first, so it reads as part of that note, not as loose text between notes."""
+    later = "Ein zweiter Absatz, der zur selben Anmerkung gehört und lang genug ist, um umzubrechen."
+    note = f"[^1]: Erster Absatz der [Anmerkung](https://a.example/).\n\n    {later}\n\n    > Ein Zitat darin.\n\n"
+    email = built("Einleitung.\n\n---\n\nText[^1] und mehr[^2].\n\n" + note + "[^2]: Die nächste.\n")
+    assert (
+        "\n[Anm. 1] Erster Absatz der Anmerkung [1].\n\n"
+        "    Ein zweiter Absatz, der zur selben Anmerkung gehört und lang genug\n"
+        "    ist, um umzubrechen.\n\n"
+        "    > Ein Zitat darin.\n"
+        "    [1] https://a.example/\n\n"
+        "[Anm. 2] Die nächste.\n"
+    ) in email.text
+    notes = email.text.split("Anmerkungen\n")[1].split("\n--\n")[0]
+    assert all(len(line) <= 72 for line in notes.splitlines())
