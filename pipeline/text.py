@@ -161,13 +161,17 @@ _PASS = frozenset({"paragraph_open", "paragraph_close", "list_item_close", "head
 def render_blocks(tokens: Sequence[Token], links: _Links | None, margin: str = "") -> str:
     """Block tokens → text paragraphs separated by blank lines, each line behind `margin`."""
     blocks: list[str] = []
-    quote = 0
+    gaps: list[int] = []  # per block: the quote depth of the blank line before it
+    quote = low = 0  # low: the shallowest quote depth since the last block
     lists: list[list] = []  # [ordered, counter]
     item_first = False
     row: list[str] = []
     in_cell = False
     prefix, indent = margin, ""  # "> " per open quote; three spaces per list level below the first
     for tok in tokens:
+        if len(gaps) < len(blocks):  # the token before made a block
+            gaps.append(low)
+            low = quote
         kind = tok.type
         if kind in _PASS:
             continue
@@ -176,6 +180,7 @@ def render_blocks(tokens: Sequence[Token], links: _Links | None, margin: str = "
             prefix = margin + "> " * quote
         elif kind == "blockquote_close":
             quote -= 1
+            low = min(low, quote)
             prefix = margin + "> " * quote
         elif kind in ("bullet_list_open", "ordered_list_open"):
             start = int(tok.attrGet("start") or 1)
@@ -227,20 +232,23 @@ def render_blocks(tokens: Sequence[Token], links: _Links | None, margin: str = "
             row = []
         elif kind == "hr":
             blocks.append(prefix + "* * *\n")
-    return "\n".join(_tighten(blocks))
+    if len(gaps) < len(blocks):
+        gaps.append(low)
+    return _tighten(blocks, [(margin + "> " * depth).rstrip() + "\n" for depth in gaps])
 
 
-def _tighten(blocks: list[str]) -> list[str]:
-    """Table rows and list items belong together: join consecutive ones into one block."""
+def _tighten(blocks: list[str], gaps: list[str]) -> str:
+    """Blocks apart by a blank line (`>` inside a quote, so it stays one quote in a reader); table rows
+    and list items belong together: consecutive ones join without one."""
     out: list[str] = []
-    for block in blocks:
+    for block, gap in zip(blocks, gaps, strict=True):
         if out and block.startswith(LI) and out[-1].startswith(LI):
             out[-1] += block
         elif out and " | " in block and " | " in out[-1] and block.count("\n") == 1:
             out[-1] += block
         else:
-            out.append(block)
-    return [b.replace(LI, "") for b in out]
+            out += [gap, block] if out else [block]
+    return "".join(out).replace(LI, "")
 
 
 @dataclass

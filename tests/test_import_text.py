@@ -231,3 +231,20 @@ def test_wrapped_lines_that_look_like_list_items_stay_text() -> None:
     [draft] = convert_text(text, "x.txt", "Krasse Links")
     assert "für den\n19\\. Oktober 2026 angesetzt, und die Stadt\n\\- so heißt es" in draft.body
     assert "Drei Punkte:\n\n1. eins\n2. zwei\n\n- drei\n- vier\n" in draft.body
+
+
+def test_a_quote_of_several_paragraphs_in_our_text_part_imports_as_one_quote(project: Path) -> None:
+    """email.txt marks a quote's blank lines with `>` (`> >` when nested): importing that text part
+    gives one quote with its paragraphs again, not a literal `\\>` that joins them."""
+    from pipeline.build import prepare
+    from pipeline.config import load_config
+
+    quote = "> Erster Absatz.\n>\n> Zweiter Absatz.\n>\n> > Innen.\n> >\n> > Auch innen.\n"
+    head = '---\nnumber: 998\ntitle: "Zitate"\ndate: 2026-11-02\n---\n\n'
+    issue, found = parse_issue(head + "Einleitung.\n\n---\n\nSie schreibt:\n\n" + quote, Path("issues/998-zitate.md"))
+    assert issue is not None, found
+    email = prepare(issue, load_config(project)).email
+    assert email is not None and ">\n> Zweiter Absatz.\n>\n> > Innen.\n> >\n" in email.text
+    [draft] = convert_text(email.text, "x.txt", "Krasse Links")
+    assert "> Erster Absatz.\n>\n> Zweiter Absatz.\n>\n> \\> Innen.\n>\n> \\> Auch innen.\n" in draft.body
+    assert "\\>\n" not in draft.body

@@ -154,3 +154,15 @@ def test_a_footnotes_later_paragraphs_are_indented_under_it() -> None:
     ) in email.text
     notes = email.text.split("Anmerkungen\n")[1].split("\n--\n")[0]
     assert all(len(line) <= 72 for line in notes.splitlines())
+
+
+def test_blank_lines_inside_a_quote_keep_the_quote_mark() -> None:
+    """A quote of several paragraphs stays one quote in a plain-text reader: its blank lines carry `>`
+    (`> >` inside a nested quote, no trailing space); the blank line between two quotes stays empty."""
+    quote = "> Erster Absatz.\n>\n> Zweiter Absatz.\n>\n> > Innen eins.\n> >\n> > Innen zwei.\n>\n> Wieder außen.\n"
+    later = "\nDazwischen.\n\n> Ein neues Zitat.\n>\n> - mit Liste\n\n> Gleich ein drittes.\n"
+    email = built("Einleitung.\n\n---\n\n" + quote + later)
+    assert (
+        "\n> Erster Absatz.\n>\n> Zweiter Absatz.\n>\n> > Innen eins.\n> >\n> > Innen zwei.\n>\n> Wieder außen.\n\n"
+        "Dazwischen.\n\n> Ein neues Zitat.\n>\n> - mit Liste\n\n> Gleich ein drittes.\n"
+    ) in email.text

@@ -19,6 +19,7 @@ _FROM_SUPER = str.maketrans(_SUPER, "0123456789")
 _MARKER = re.compile(f"(?<=[^\\s{_SUPER}])([{_SUPER}]+)|\\[(?:\\^|Anm\\.?\\s*)(\\d{{1,4}})\\]")
 _NOTE_LINE = re.compile(rf"^\s*(?:\[(?:\^|Anm\.?\s*)?)?([{_SUPER}]+|\d{{1,3}})(?:[.):\]]|\s)\s*(?=\S)")
 _NOTES_HEADING = re.compile(r"^\s*(Anmerkungen|Fußnoten|Fussnoten|Endnoten|Notes|Footnotes|Quellen)\s*:?\s*$", re.I)
+_QUOTE_BLANK = re.compile(r"\s*>(?:\s*>)*\s*")
 _BULLET = re.compile(r"^\s*[•·▪‣◦*\-]\s+")
 _SURE_BULLET = re.compile(r"^\s*[•·▪‣◦]\s+")  # never the wrapped rest of a sentence, unlike `-` or `19.`
 _NUMBERED = re.compile(r"^\s*(\d{1,3})[.)]\s+")
@@ -266,6 +267,8 @@ def _markdown(lines: list[str]) -> str:
             kind, text = "list", "- " + _escape(line[m.end() :].strip())
         elif marker and (m := _NUMBERED.match(line)):
             kind, text = "list", f"{m.group(1)}. " + _escape(line[m.end() :].strip())
+        elif _QUOTE_BLANK.fullmatch(line) and out and out[-1].startswith(">"):
+            kind, text = "text", ">"  # a quote's blank line (`>`, `> >`): the quote goes on
         elif line.lstrip().startswith("> "):
             kind, text = "text", "> " + _escape(line.lstrip()[2:].strip())
         else:
