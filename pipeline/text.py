@@ -44,6 +44,19 @@ def _alt_text(m: re.Match) -> str:
     return f"[Bild: {text}]" if text.strip() else "[Bild]"
 
 
+# No-break spaces (`10 km`, `z. B.`, `S. 4`; typed or as `&nbsp;`): the text's glue, never collapsed.
+_NO_BREAK = "\u00a0\u2007\u202f"
+_BREAKING = re.compile(rf"[^\S{_NO_BREAK}]+")  # white space a line may break at
+_HAS_NO_BREAK = re.compile(f"[{_NO_BREAK}]")
+
+
+def _one_line(text: str) -> str:
+    """Runs of white space a line may break at become one space; no-break spaces stay as typed."""
+    if _HAS_NO_BREAK.search(text):
+        return " ".join(_BREAKING.split(text.strip()))
+    return " ".join(text.split())  # the same without no-break spaces, 10× faster than the regex
+
+
 def _strip_tags(raw: str, block_edges: bool = True) -> str:
     """Raw HTML in the source: keep its words, drop its tags (scripts and styles go entirely).
 
@@ -222,7 +235,7 @@ def render_blocks(tokens: Sequence[Token], links: _Links | None, margin: str = "
                     lines.pop(0)
                 blocks.append("".join(prefix + "    " + line.rstrip() + "\n" for line in lines))
             elif text:
-                blocks.append(_wrap(re.sub(r"\s+", " ", text), prefix))
+                blocks.append(_wrap(_one_line(text), prefix))
         elif kind in ("th_open", "td_open", "th_close", "td_close"):
             in_cell = kind.endswith("_open")
         elif kind == "tr_open":
@@ -308,7 +321,7 @@ def _prose(block: Sequence[Token], links: _Links) -> str | None:
     if kinds == ["paragraph_open", "inline", "paragraph_close"]:
         return inline_text(block[1].children or [], links)
     if kinds == ["html_block"] and not _PRE.match(block[0].content):
-        return re.sub(r"\s+", " ", _strip_tags(block[0].content).strip()) or None
+        return _one_line(_strip_tags(block[0].content)) or None
     return None
 
 
@@ -320,19 +333,6 @@ def _labelled(label: str, text: str) -> str:
     lines = [textwrap.fill(" ".join(words), WIDTH, initial_indent=label, break_long_words=False) or label.rstrip()]
     lines += [line for part in later for line in wrap_lines(part, WIDTH) or [""]]
     return "\n".join(lines).rstrip() + "\n"
-
-
-# No-break spaces (`10 km`, `z. B.`, `S. 4`; typed or as `&nbsp;`): the text's glue, never collapsed.
-_NO_BREAK = "\u00a0\u2007\u202f"
-_BREAKING = re.compile(rf"[^\S{_NO_BREAK}]+")  # white space a line may break at
-_HAS_NO_BREAK = re.compile(f"[{_NO_BREAK}]")
-
-
-def _one_line(text: str) -> str:
-    """Runs of white space a line may break at become one space; no-break spaces stay as typed."""
-    if _HAS_NO_BREAK.search(text):
-        return " ".join(_BREAKING.split(text.strip()))
-    return " ".join(text.split())  # the same without no-break spaces, 10× faster than the regex
 
 
 def plain(doc_run: Sequence[Token]) -> str:

@@ -46,6 +46,15 @@ def test_no_break_spaces_in_a_footnote_survive_in_email_txt() -> None:
     assert "[Anm. 1] Eine Note mit 10\u00a0km und z.\u202fB. hier." in email.text
 
 
+def test_no_break_spaces_in_raw_html_survive_in_email_txt() -> None:
+    """A raw HTML block (`<div>…</div>`), in an item or as a note, keeps `10&nbsp;km` and `z. B.` glued
+    in email.txt, as a Markdown paragraph does."""
+    html = "<div>Wir laufen 10&nbsp;km, z.\u202fB. am Fluss.</div>"
+    email = built(f"Einleitung.\n\n---\n\n{html}\n\nText[^1].\n\n[^1]: {html}\n")
+    assert "\nWir laufen 10\u00a0km, z.\u202fB. am Fluss.\n" in email.text
+    assert "\n[Anm. 1] Wir laufen 10\u00a0km, z.\u202fB. am Fluss.\n" in email.text
+
+
 def test_a_typed_merge_tag_beside_a_gender_star_is_no_stray_star() -> None:
     from pipeline.markdown import gender_star_lines, parse
 
