@@ -330,7 +330,8 @@ def _labelled(label: str, text: str) -> str:
     hard line breaks stay, as in any paragraph."""
     first, *later = text.split("\n")
     words = [w for w in first.translate(_TO_SPACE).split(" ") if w]  # not `.split()`: no-break spaces stay
-    lines = [textwrap.fill(" ".join(words), WIDTH, initial_indent=label, break_long_words=False) or label.rstrip()]
+    fill = textwrap.fill(" ".join(words), WIDTH, initial_indent=label, break_long_words=False, break_on_hyphens=False)
+    lines = [fill or label.rstrip()]
     lines += [line for part in later for line in wrap_lines(part, WIDTH) or [""]]
     return "\n".join(lines).rstrip() + "\n"
 

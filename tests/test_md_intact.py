@@ -175,3 +175,14 @@ def test_blank_lines_inside_a_quote_keep_the_quote_mark() -> None:
         "\n> Erster Absatz.\n>\n> Zweiter Absatz.\n>\n> > Innen eins.\n> >\n> > Innen zwei.\n>\n> Wieder außen.\n\n"
         "Dazwischen.\n\n> Ein neues Zitat.\n>\n> - mit Liste\n\n> Gleich ein drittes.\n"
     ) in email.text
+
+
+def test_a_footnote_breaks_no_line_at_a_hyphen() -> None:
+    """A note's first paragraph is wrapped like every other: never at a hyphen, so a long URL stays
+    whole (clickable in the text part) and `Start-up-Verzeichnis` one word."""
+    url = "https://statistik.example/berichte/wohnungs-bau-2026-und-mehr-und-noch-mehr/tabelle-1"
+    email = built(
+        f"Einleitung.\n\n---\n\nText[^1] und[^2].\n\n[^1]: Zahlen: {url}\n[^2]: {'Wort ' * 9}im Start-up-Verzeichnis.\n"
+    )
+    assert f"\n{url}\n" in email.text
+    assert "Start-up-Verzeichnis" in email.text
