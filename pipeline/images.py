@@ -8,21 +8,25 @@ the email can point at `<base_url>/images/chart.png`.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib
 import math
+import os
 import posixpath
 import re
+import time
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, unquote
 
 from markdown_it.token import Token
 
 from pipeline.output import write_atomic
+from pipeline.usercache import installed, keep, recall
 
 if TYPE_CHECKING:
     from PIL import Image  # imported where an image is opened: Pillow is 30 ms of a cold start
@@ -122,8 +126,11 @@ def _pillow():  # type: ignore[no-untyped-def]
 def _sniff(path: str, mtime_ns: int, size: int) -> str | None:
     """Cached while the file is unchanged, like `_facts`: a build checks an image before it is
     rendered and again before it is copied, and Pillow's open is most of that check."""
-    Image = _pillow()
+    return _remembered("type", path, lambda: _read_type(path), lambda f: f, lambda f: f if f in FORMATS else None)
 
+
+def _read_type(path: str) -> str | None:
+    Image = _pillow()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # DecompressionBombWarning: the header is all we read
@@ -131,6 +138,47 @@ def _sniff(path: str, mtime_ns: int, size: int) -> str | None:
                 return image.format if image.format in FORMATS else None
     except Exception:  # Pillow raises several kinds for "not an image"; any of them means no
         return None
+
+
+T = TypeVar("T")
+SETTLED_NS = 3_000_000_000  # a file changed more recently than this may change again unseen (FAT: 2 s stamps)
+
+
+def _remembered(
+    kind: str, path: str, compute: Callable[[], T], encode: Callable[[T], Any], decode: Callable[[Any], T]
+) -> T:
+    """`compute()`'s answer about the file at `path`, kept in the user cache (a small file per image and
+    kind) while it is the same file unchanged -- device, inode, size, modification and change time: a
+    rewrite changes the times, a replacement the inode, and even `cp -p` or an unpacked archive sets
+    the change time -- and the same code and Pillow answer. A later cold build of an issue whose
+    images are unchanged reads none of them with Pillow (Pillow is not even imported).
+    Not kept for a file changed in the last seconds: a coarse time stamp could miss a second change."""
+    try:
+        before = os.stat(path)
+    except OSError:
+        return compute()
+    name = f"images/{hashlib.sha256(os.path.abspath(path).encode()).hexdigest()[:32]}-{kind}"
+    key = f"{_stamp(before)}|{_code()}"
+    kept = recall(name, key)
+    if isinstance(kept, dict) and "answer" in kept:
+        with contextlib.suppress(TypeError, ValueError):  # a damaged record: worked out again
+            return decode(kept["answer"])
+    value = compute()
+    with contextlib.suppress(OSError):
+        settled = time.time_ns() - max(before.st_mtime_ns, before.st_ctime_ns) > SETTLED_NS
+        if settled and _stamp(os.stat(path)) == _stamp(before):  # and unchanged while it was read
+            keep(name, key, {"answer": encode(value)})
+    return value
+
+
+def _stamp(stat: os.stat_result) -> str:
+    return f"{stat.st_dev}:{stat.st_ino}:{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}"
+
+
+@cache
+def _code() -> str:
+    """What an answer was worked out with: this module's code and the installed Pillow."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16] + "|" + installed("PIL")
 
 
 @dataclass(frozen=True)
@@ -318,8 +366,11 @@ MAX_EDGE_PIXELS = 20_000_000  # decoding more than this just to look at the bord
 
 @lru_cache(maxsize=256)
 def _facts(path: str, mtime_ns: int, size: int) -> ImageFacts | None:
-    Image = _pillow()
+    return _remembered("facts", path, lambda: _read_facts(path, size), _facts_json, _facts_from_json)
 
+
+def _read_facts(path: str, size: int) -> ImageFacts | None:
+    Image = _pillow()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # DecompressionBombWarning: the pixel guard below decides
@@ -328,6 +379,14 @@ def _facts(path: str, mtime_ns: int, size: int) -> ImageFacts | None:
                 return ImageFacts(image.width, image.height, size, edge)
     except Exception:  # Pillow raises several kinds for "not an image": then no size attributes, no hints
         return None
+
+
+def _facts_json(facts: ImageFacts | None) -> list | None:
+    return None if facts is None else [facts.width, facts.height, facts.bytes, facts.white_edge]
+
+
+def _facts_from_json(kept: list | None) -> ImageFacts | None:
+    return None if kept is None else ImageFacts(*kept)
 
 
 def image_facts(images: Sequence[LocalImage], source_dir: Path) -> dict[str, ImageFacts]:

@@ -1,5 +1,6 @@
 """Where krasse keeps what it works out once per machine rather than on every run: the unpacked
-language model, the compiled layouts, the month names and the stylesheet's inlining rules.
+language model, the compiled layouts, the month names, the stylesheet's inlining rules and what
+Pillow said about each image file.
 Everything there can be deleted at any time; it is made again on the next run, and a folder that
 cannot be written only means that work is done every run."""
 
@@ -69,13 +70,14 @@ def keep(name: str, key: str, value: Any) -> None:
     folder = cache_dir()
     if folder is None:
         return
+    target = folder / f"{name}.json"  # a name may have a folder part: `images/…`
     with contextlib.suppress(OSError):
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".json")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump({"key": key, "value": value}, handle, ensure_ascii=False)
-            os.replace(tmp, folder / f"{name}.json")
+            os.replace(tmp, target)
         except OSError:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)

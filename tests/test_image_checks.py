@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from pathlib import Path
@@ -137,3 +138,100 @@ def test_build_loads_only_the_pillow_plugins_it_accepts(empty_project: Path, fmt
     loaded = set(done.stdout.split())
     assert f"PIL.{fmt.capitalize()}ImagePlugin" in loaded
     assert not loaded - {f"PIL.{name}ImagePlugin" for name in ("Png", "Jpeg", "Gif", "WebP", "Mpo")}
+
+
+@pytest.fixture
+def settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The user cache keeps answers only about files that have not changed for a few seconds; a test's
+    images are younger than that."""
+    from pipeline import images
+
+    monkeypatch.setattr(images, "SETTLED_NS", -(10**18))
+
+
+def build(project: Path):  # type: ignore[no-untyped-def]
+    from pipeline.build import build_one, load_issues
+    from pipeline.config import load_config
+
+    config = load_config(project)
+    return build_one(load_issues(config).issues[0], config)
+
+
+def white_page() -> Image.Image:
+    image = Image.new("RGB", (1200, 600), (255, 255, 255))
+    image.paste((30, 80, 160), (200, 200, 1000, 400))
+    return image
+
+
+def test_later_build_takes_unchanged_images_from_the_user_cache(
+    empty_project: Path, monkeypatch: pytest.MonkeyPatch, settled: None
+) -> None:
+    write_issue(empty_project, white_page())
+    first = build(empty_project)
+    email = (empty_project / "outbox/001-bilder/email.html").read_bytes()
+    opened = _opens(monkeypatch)  # as in a new process: nothing known in memory
+    again = build(empty_project)
+    assert again.ok and opened == []
+    assert [f.rule for f in again.findings] == [f.rule for f in first.findings]
+    assert "img-dark-mode" in [f.rule for f in again.findings]
+    assert (empty_project / "outbox/001-bilder/email.html").read_bytes() == email  # same width and height
+    assert (empty_project / "outbox/001-bilder/images/bild.png").is_file()
+
+
+def same_size_png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "PNG", compress_level=0)  # stored, not compressed: the size depends on the pixel count only
+    return out.getvalue()
+
+
+def replace_keeping_size_and_time(path: Path, data: bytes) -> None:
+    """As `cp -p` or unpacking an archive would: other content, same size and modification time."""
+    before = path.stat()
+    assert len(data) == before.st_size
+    spare = path.with_suffix(".new")
+    spare.write_bytes(data)
+    os.utime(spare, ns=(before.st_atime_ns, before.st_mtime_ns))
+    os.replace(spare, path)
+
+
+def test_image_replaced_with_the_same_size_and_time_is_read_again(
+    empty_project: Path, monkeypatch: pytest.MonkeyPatch, settled: None
+) -> None:
+    path = empty_project / "issues/images/bild.png"
+    write_issue(empty_project, Image.new("RGB", (1200, 600), (30, 80, 160)))
+    path.write_bytes(same_size_png(Image.new("RGB", (1200, 600), (30, 80, 160))))
+    assert "img-dark-mode" not in [f.rule for f in build(empty_project).findings]
+    replace_keeping_size_and_time(path, same_size_png(white_page()))
+    _opens(monkeypatch)
+    assert "img-dark-mode" in [f.rule for f in build(empty_project).findings]
+
+
+def test_image_replaced_by_svg_with_the_same_size_and_time_is_refused(
+    empty_project: Path, monkeypatch: pytest.MonkeyPatch, settled: None
+) -> None:
+    """The type check is what keeps a non-image out of every inbox: a remembered answer must not outlive the file."""
+    path = empty_project / "issues/images/bild.png"
+    write_issue(empty_project, Image.new("RGB", (100, 50), (30, 80, 160)))
+    size = path.stat().st_size
+    assert build(empty_project).ok
+    svg = b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>"
+    replace_keeping_size_and_time(path, svg + b" " * (size - len(svg)))
+    _opens(monkeypatch)
+    again = build(empty_project)
+    assert not again.ok and "img-type" in [f.rule for f in again.findings]
+
+
+def test_damaged_user_cache_records_are_worked_out_again(
+    empty_project: Path, monkeypatch: pytest.MonkeyPatch, settled: None
+) -> None:
+    write_issue(empty_project, white_page())
+    assert build(empty_project).ok
+    records = list((Path(os.environ["KRASSE_CACHE_DIR"]) / "images").glob("*.json"))
+    mine = [r for r in records if r.stat().st_mtime_ns >= (empty_project / "issues/images/bild.png").stat().st_mtime_ns]
+    assert len(mine) >= 2  # the type and the facts of this image
+    for record in mine:
+        key = json.loads(record.read_text("utf-8"))["key"]
+        record.write_text(json.dumps({"key": key, "value": {"answer": ["kaputt"]}}), encoding="utf-8")
+    opened = _opens(monkeypatch)
+    again = build(empty_project)
+    assert again.ok and "img-dark-mode" in [f.rule for f in again.findings] and len(opened) == 2
