@@ -106,7 +106,7 @@ def sniff(path: Path) -> str | None:
         stat = path.stat()
     except OSError:
         return None
-    return _sniff(str(path), stat.st_mtime_ns, stat.st_size)
+    return _sniff(str(path), _stamp(stat))
 
 
 @cache
@@ -123,8 +123,8 @@ def _pillow():  # type: ignore[no-untyped-def]
 
 
 @lru_cache(maxsize=256)
-def _sniff(path: str, mtime_ns: int, size: int) -> str | None:
-    """Cached while the file is unchanged, like `_facts`: a build checks an image before it is
+def _sniff(path: str, stamp: str) -> str | None:
+    """Cached per file version (`_stamp`), like `_facts`: a build checks an image before it is
     rendered and again before it is copied, and Pillow's open is most of that check."""
     return _remembered("type", path, lambda: _read_type(path), lambda f: f, lambda f: f if f in FORMATS else None)
 
@@ -172,6 +172,8 @@ def _remembered(
 
 
 def _stamp(stat: os.stat_result) -> str:
+    """Which version of a file this is. Size and modification time alone miss a file replaced by
+    `cp -p` or an archive (same size and time, other content); the inode or change time differ."""
     return f"{stat.st_dev}:{stat.st_ino}:{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}"
 
 
@@ -213,7 +215,7 @@ def inspect(root: Path, source_dir: Path, rel: str, content: bool = True) -> Pro
             f"image {rel} is {size / 2**20:,.1f} MiB; the limit is {MAX_IMAGE_BYTES // 2**20} MiB "
             "(every reader downloads it)",
         )
-    if content and _sniff(str(real), stat.st_mtime_ns, size) is None:
+    if content and _sniff(str(real), _stamp(stat)) is None:
         return Problem("img-type", f"{rel} is not a PNG, JPEG, GIF or WebP image (SVG is not shown by most inboxes)")
     return None
 
@@ -365,7 +367,7 @@ MAX_EDGE_PIXELS = 20_000_000  # decoding more than this just to look at the bord
 
 
 @lru_cache(maxsize=256)
-def _facts(path: str, mtime_ns: int, size: int) -> ImageFacts | None:
+def _facts(path: str, stamp: str, size: int) -> ImageFacts | None:
     return _remembered("facts", path, lambda: _read_facts(path, size), _facts_json, _facts_from_json)
 
 
@@ -400,7 +402,7 @@ def image_facts(images: Sequence[LocalImage], source_dir: Path) -> dict[str, Ima
             continue
         stat = path.stat()
         if stat.st_size <= MAX_IMAGE_BYTES:
-            facts = _facts(str(path), stat.st_mtime_ns, stat.st_size)
+            facts = _facts(str(path), _stamp(stat), stat.st_size)
             if facts is not None:
                 found[image.rel] = facts
     return found

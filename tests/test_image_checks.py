@@ -235,3 +235,17 @@ def test_damaged_user_cache_records_are_worked_out_again(
     opened = _opens(monkeypatch)
     again = build(empty_project)
     assert again.ok and "img-dark-mode" in [f.rule for f in again.findings] and len(opened) == 2
+
+
+def test_running_process_reads_an_image_replaced_with_the_same_size_and_time_again(empty_project: Path) -> None:
+    """`watch` builds again in the same process: what it remembers about an image must not outlive the file."""
+    path = empty_project / "issues/images/bild.png"
+    write_issue(empty_project, Image.new("RGB", (100, 50), (30, 80, 160)))
+    path.write_bytes(same_size_png(Image.new("RGB", (1200, 600), (30, 80, 160))))
+    assert "img-dark-mode" not in [f.rule for f in build(empty_project).findings]
+    replace_keeping_size_and_time(path, same_size_png(white_page()))
+    assert "img-dark-mode" in [f.rule for f in build(empty_project).findings]
+    size = path.stat().st_size
+    svg = b"<svg xmlns='http://www.w3.org/2000/svg'/>"
+    replace_keeping_size_and_time(path, svg + b" " * (size - len(svg)))
+    assert "img-type" in [f.rule for f in build(empty_project).findings]
