@@ -10,11 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
-from pipeline import images
+from pipeline import image_border
 
 
 def whole_thumbnail_edge(image: Image.Image) -> list[tuple[int, ...]]:
-    """The reference: the border of a thumbnail of the whole image, as `_white_edge` computed it before."""
+    """The reference: the border of a thumbnail of the whole image, as `white_border` computed it before."""
     small = image.convert("RGBA")
     small.thumbnail((128, 128))
     w, h = small.size
@@ -29,12 +29,12 @@ def reference_white_edge(image: Image.Image) -> bool:
 
 
 def band_edge(image: Image.Image) -> list[tuple[int, ...]]:
-    """The same border, from the border band alone (what `_white_edge` decides on when a top row is not enough)."""
-    size = images._thumb_size(image.width, image.height)
+    """The same border, from the border band alone (what `white_border` decides on when a top row is not enough)."""
+    size = image_border._thumb_size(image.width, image.height)
     if size is None:
-        return images._border(image.convert("RGBA"))
-    strips = images._Strips(image, size)
-    return images._border(strips.thumbnail([strips.top(), strips.bottom(), strips.left(), strips.right()]))
+        return image_border._border(image.convert("RGBA"))
+    strips = image_border._Strips(image, size)
+    return image_border._border(strips.thumbnail([strips.top(), strips.bottom(), strips.left(), strips.right()]))
 
 
 def outcome(fn, data: bytes | Image.Image):  # type: ignore[no-untyped-def]
@@ -47,7 +47,7 @@ def outcome(fn, data: bytes | Image.Image):  # type: ignore[no-untyped-def]
 
 
 def assert_same(data: bytes | Image.Image) -> None:
-    assert outcome(images._white_edge, data) == outcome(reference_white_edge, data)
+    assert outcome(image_border.white_border, data) == outcome(reference_white_edge, data)
     assert outcome(band_edge, data) == outcome(whole_thumbnail_edge, data)
 
 
@@ -146,5 +146,5 @@ def test_the_answers_differ_between_examples() -> None:
     """The sameness above is not two functions that always say the same constant."""
     white = Image.new("RGB", (1500, 900), (255, 255, 255))
     white.paste((10, 60, 120), (300, 300, 1200, 600))
-    assert images._white_edge(white) is True
-    assert images._white_edge(Image.new("RGB", (1500, 900), (90, 90, 90))) is False
+    assert image_border.white_border(white) is True
+    assert image_border.white_border(Image.new("RGB", (1500, 900), (90, 90, 90))) is False
