@@ -155,7 +155,7 @@ def _remembered(
         before = os.stat(path)
     except OSError:
         return compute()
-    name = f"images/{hashlib.sha256(os.path.abspath(path).encode()).hexdigest()[:32]}-{kind}"
+    name = record_name(path, kind)
     key = f"{_stamp(before)}|{_code()}"
     kept = recall(name, key)
     if isinstance(kept, dict) and "answer" in kept:
@@ -167,6 +167,11 @@ def _remembered(
         if settled and _stamp(os.stat(path)) == _stamp(before):  # and unchanged while it was read
             keep(name, key, {"answer": encode(value)})
     return value
+
+
+def record_name(path: str, kind: str) -> str:
+    """The user cache's name for what is known about one image file (`type` or `facts`)."""
+    return f"images/{hashlib.sha256(os.path.abspath(path).encode()).hexdigest()[:32]}-{kind}"
 
 
 def _stamp(stat: os.stat_result) -> str:
