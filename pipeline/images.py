@@ -26,7 +26,7 @@ from markdown_it.token import Token
 
 from pipeline import image_border
 from pipeline.output import write_atomic
-from pipeline.usercache import installed, keep, recall
+from pipeline.usercache import installed, keep, recall, sweep, used
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 # Raster formats every target inbox shows, by what the file is (Pillow reads the header), never by
@@ -139,6 +139,7 @@ def _read_type(path: str) -> str | None:
 
 
 T = TypeVar("T")
+UNUSED_DAYS = 30  # a record no build read for this long goes (its image was moved or deleted)
 SETTLED_NS = 3_000_000_000  # a file changed more recently than this may change again unseen (FAT: 2 s stamps)
 
 
@@ -150,7 +151,8 @@ def _remembered(
     rewrite changes the times, a replacement the inode, and even `cp -p` or an unpacked archive sets
     the change time -- and the same code and Pillow answer. A later cold build of an issue whose
     images are unchanged reads none of them with Pillow (Pillow is not even imported).
-    Not kept for a file changed in the last seconds: a coarse time stamp could miss a second change."""
+    Not kept for a file changed in the last seconds: a coarse time stamp could miss a second change.
+    Records no build read for UNUSED_DAYS are swept (their image was moved or deleted)."""
     try:
         before = os.stat(path)
     except OSError:
@@ -160,12 +162,15 @@ def _remembered(
     kept = recall(name, key)
     if isinstance(kept, dict) and "answer" in kept:
         with contextlib.suppress(TypeError, ValueError):  # a damaged record: worked out again
-            return decode(kept["answer"])
+            answer = decode(kept["answer"])
+            used(name)
+            return answer
     value = compute()
     with contextlib.suppress(OSError):
         settled = time.time_ns() - max(before.st_mtime_ns, before.st_ctime_ns) > SETTLED_NS
         if settled and _stamp(os.stat(path)) == _stamp(before):  # and unchanged while it was read
             keep(name, key, {"answer": encode(value)})
+            sweep("images", UNUSED_DAYS)
     return value
 
 

@@ -11,6 +11,7 @@ import importlib.util
 import json
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -82,6 +83,39 @@ def keep(name: str, key: str, value: Any) -> None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
+
+
+DAY = 86400
+
+
+def used(name: str) -> None:
+    """Mark what is kept under `name` as in use: its time is set to now, at most once a day (one stat
+    otherwise), so `sweep` takes only what no run has used for a while."""
+    folder = cache_dir()
+    if folder is None:
+        return
+    with contextlib.suppress(OSError):
+        path = folder / f"{name}.json"
+        if path.stat().st_mtime < time.time() - DAY:
+            os.utime(path)
+
+
+def sweep(subfolder: str, unused_days: int) -> None:
+    """Remove what no run kept or used (`used`) for `unused_days` from the cache's `subfolder`: records
+    about files that are gone would otherwise pile up. At most once a day (its `.swept` file's time)."""
+    folder = cache_dir()
+    if folder is None:
+        return
+    mark = folder / subfolder / ".swept"
+    with contextlib.suppress(OSError):
+        if mark.exists() and mark.stat().st_mtime > time.time() - DAY:
+            return
+        mark.touch()
+        unused = time.time() - unused_days * DAY
+        for entry in os.scandir(folder / subfolder):
+            with contextlib.suppress(OSError):
+                if entry.name.endswith(".json") and entry.stat().st_mtime < unused:
+                    os.unlink(entry.path)
 
 
 def remembered(name: str, key: str, compute: Callable[[], T]) -> T:

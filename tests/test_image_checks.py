@@ -252,3 +252,36 @@ def test_running_process_reads_an_image_replaced_with_the_same_size_and_time_aga
     svg = b"<svg xmlns='http://www.w3.org/2000/svg'/>"
     replace_keeping_size_and_time(path, svg + b" " * (size - len(svg)))
     assert "img-type" in [f.rule for f in build(empty_project).findings]
+
+
+def test_records_no_build_used_for_a_month_are_swept(
+    empty_project: Path, monkeypatch: pytest.MonkeyPatch, settled: None
+) -> None:
+    """Records about images that were moved or deleted would otherwise pile up in the user cache."""
+    import time
+
+    from pipeline.images import record_name
+
+    cache = Path(os.environ["KRASSE_CACHE_DIR"])
+    records = cache / "images"
+    records.mkdir(parents=True, exist_ok=True)
+    (records / ".swept").unlink(missing_ok=True)  # no sweep yet today
+    month_ago = time.time() - 40 * 86400
+
+    def orphan(name: str) -> Path:
+        path = cache / f"{record_name(str(empty_project / 'issues/images' / name), 'facts')}.json"
+        path.write_text('{"key": "-", "value": {"answer": null}}', encoding="utf-8")
+        os.utime(path, (month_ago, month_ago))
+        return path
+
+    gone = orphan("weg.png")
+    write_issue(empty_project, white_page())
+    assert build(empty_project).ok
+    assert not gone.exists()
+    mine = cache / f"{record_name(str(empty_project / 'issues/images/bild.png'), 'facts')}.json"
+    os.utime(mine, (month_ago, month_ago))
+    later = orphan("auch-weg.png")
+    _opens(monkeypatch)
+    assert build(empty_project).ok
+    assert mine.stat().st_mtime > month_ago + 86400  # read by this build: in use again
+    assert later.exists()  # one sweep a day
