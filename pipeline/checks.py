@@ -210,6 +210,28 @@ def _definition_line(body: str, label: str) -> int:
     return body[: m.start()].count("\n") if m else 0
 
 
+def rule_definitions(ctx: Context) -> list[Finding]:
+    """`[Korrektur]: erledigt.` reads as a link reference definition: markup that is never shown.
+    One that no link uses (or that repeats a label) is shown as text; the author decides."""
+    found = []
+    for line, label, first in ctx.rendered.doc.shown_definitions:
+        if first is None:
+            why = f"no link uses [{label}]"
+            fix = f"use it in a link ([Text][{label}]) or delete it"
+        else:
+            why = f"[{label}] is defined already on line {ctx.line(first)}, and links use that one"
+            fix = "delete it"
+        found.append(
+            ctx.finding(
+                line,
+                "link-definition-unused",
+                f"this line reads as a link definition, but {why}: it is shown as text; "
+                f"{fix}, or write '\\[{label}]' to say it is text",
+            )
+        )
+    return found
+
+
 def rule_headings(ctx: Context) -> list[Finding]:
     found = []
     for run in ctx.rendered.doc.items:
@@ -317,6 +339,7 @@ RULES: dict[str, Callable[[Context], list[Finding]]] = {
     "links": rule_links,
     "images": rule_images,
     "footnotes": rule_footnotes,
+    "definitions": rule_definitions,
     "headings": rule_headings,
     "tab-indent": rule_tab_indent,
     "nesting": rule_nesting,
@@ -342,11 +365,12 @@ RULE_IDS = [
     "gender-star",
     "img-density", "img-heavy", "img-dark-mode",
     "client-support",
+    "link-definition-unused",
 ]  # fmt: skip
 
 
 # The rules that need only the body: they still run when the front matter is broken.
-BODY_ONLY = ("links", "images", "footnotes", "headings", "tab-indent", "nesting")
+BODY_ONLY = ("links", "images", "footnotes", "definitions", "headings", "tab-indent", "nesting")
 
 
 def check_body(issue: Issue, config: Config) -> list[Finding]:

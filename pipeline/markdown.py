@@ -18,6 +18,7 @@ import nh3
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import unescapeAll
 from markdown_it.rules_block.html_block import HTML_SEQUENCES, html_block
+from markdown_it.rules_block.reference import reference
 from markdown_it.rules_inline.html_inline import html_inline
 from markdown_it.rules_inline.state_inline import StateInline
 from markdown_it.token import Token
@@ -472,6 +473,89 @@ def _guard_nesting(md: MarkdownIt) -> None:
     md.block.tokenize = guarded
 
 
+class _References(dict):
+    """markdown-it's table of link reference definitions, remembering which labels links and images
+    looked up. A look-up made while only skipping over a link's label (`[a [b][q] c](…)`) counts
+    too, so such a definition may stay hidden with no link using it: rare, and what it did before."""
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.used: set[str] = set()
+
+    def get(self, key, default=None):
+        if key in self:
+            self.used.add(key)
+        return super().get(key, default)
+
+
+def _seed_references(state) -> None:
+    if not isinstance(state.env.get("references"), _References):
+        state.env["references"] = _References(state.env.get("references", ()))
+
+
+def _definition_in_place(state, start_line: int, end_line: int, silent: bool) -> bool:
+    """markdown-it's `reference` rule, leaving a paragraph of the definition's own lines where it
+    stood (in its quote or list item; a tight list hides it like its other paragraphs). Its text
+    waits in a `definition` token until the links are read: `_definitions` then drops it (used:
+    markup) or parses it as the text the author typed."""
+    if silent:
+        return reference(state, start_line, end_line, True)
+    duplicates = len(state.env.get("duplicate_refs", ()))
+    if not reference(state, start_line, end_line, False):
+        return False
+    meta = state.tokens.pop().meta  # the `definition` token of `inline_definitions`
+    opening = state.push("paragraph_open", "p", 1)
+    opening.map = [start_line, state.line]
+    opening.meta = {"definition": meta["id"], "typed": meta["label"]}
+    opening.meta["duplicate"] = len(state.env.get("duplicate_refs", ())) > duplicates
+    text = state.push("definition", "", 0)
+    text.map = opening.map
+    text.content = "\\" + state.getLines(start_line, state.line, state.blkIndent, False).strip()  # `\[`: no link
+    text.children = []
+    state.push("paragraph_close", "p", -1)
+    state.env["definitions"] = True
+    return True
+
+
+def _definitions(state) -> None:
+    """Definitions a link or image uses are markup and leave no trace. Any other (no link uses it,
+    or its label was defined before) is shown as typed, and listed for `check`."""
+    if not state.env.pop("definitions", False):
+        return
+    references = state.env["references"]
+    tokens, kept = state.tokens, []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token.type != "paragraph_open" or "definition" not in token.meta:
+            kept.append(token)
+            i += 1
+            continue
+        label, text = token.meta["definition"], tokens[i + 1]
+        following = tokens[i + 3] if i + 3 < len(tokens) else None
+        if label in references.used and not token.meta["duplicate"]:
+            if token.attrs and following is not None and following.nesting >= 0:
+                _pass_attributes(token.attrs, following)  # a `{lang=…}` line above goes on
+            i += 3
+            continue
+        text.type = "inline"
+        state.md.inline.parse(text.content, state.md, state.env, text.children)
+        first = references[label]["map"][0] if token.meta["duplicate"] else None
+        state.env.setdefault("shown_definitions", []).append((token.map[0], token.meta["typed"], first))
+        kept.extend(tokens[i : i + 3])
+        i += 3
+    tokens[:] = kept
+
+
+def _pass_attributes(attrs: dict, token: Token) -> None:
+    """As mdit-py-plugins' attrs_block passes a `{…}` line's attributes to the next block."""
+    for key, value in attrs.items():
+        if key == "class" and "class" in token.attrs:
+            token.attrs["class"] = f"{value} {token.attrs['class']}"
+        elif key not in token.attrs:
+            token.attrs[key] = value
+
+
 def _footnote_orphans(state) -> None:
     """Definitions nobody references would vanish; list them in the notes anyway."""
     data = state.env.get("footnotes")
@@ -632,10 +716,14 @@ def parser() -> MarkdownIt:
 def configured(fast: bool = True) -> MarkdownIt:
     """The project's markdown-it; `fast=False` keeps markdown-it's own loops (the reference the
     fast ones are tested against)."""
-    md = MarkdownIt("commonmark", {"html": True, "typographer": False, "xhtmlOut": False, "maxNesting": MAX_NESTING})
+    options = {"html": True, "typographer": False, "xhtmlOut": False, "maxNesting": MAX_NESTING}
+    md = MarkdownIt("commonmark", {**options, "inline_definitions": True})  # for `_definition_in_place`
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin, inline=False)
     md.use(attrs_block_plugin)  # `{lang=en}` on the line above a block
+    md.block.ruler.at("reference", _definition_in_place)
+    md.core.ruler.before("block", "references", _seed_references)
+    md.core.ruler.after("inline", "definitions", _definitions)
     md.block.ruler.at("html_block", _html_block_known, {"alt": ["paragraph", "reference", "blockquote"]})
     md.inline.ruler.at("html_inline", _html_inline_known)
     md.inline.ruler.before("emphasis", "gender_star", _gender_star)
@@ -686,6 +774,12 @@ class Document:
     def too_deep(self) -> list[int]:
         """0-based body lines whose text markdown-it left out: nested deeper than MAX_NESTING."""
         return sorted(set(self.env.get("too_deep", ())))
+
+    @property
+    def shown_definitions(self) -> list[tuple[int, str, int | None]]:
+        """Link reference definitions shown as text: (0-based body line, label as typed, body line
+        of the label's first definition when this one repeats it, else None)."""
+        return self.env.get("shown_definitions", [])
 
     @property
     def html_too_deep(self) -> int | None:
