@@ -127,6 +127,33 @@ def _unclosed(text: str, pos: int, end: int, block: bool) -> bool:
     return re.compile(rf"</{m.group(1)}(?=[\s/>])", re.I).search(text, m.end(), end) is None
 
 
+# What a browser reads on to its closer, whatever lies between: a comment, a raw-text element.
+_SWALLOWS = re.compile(r"<(?:!--|(iframe|noframes|noscript|plaintext|script|style|textarea|title|xmp)(?=[\s/>]))", re.I)
+
+
+def _unclosed_as_text(html: str) -> str:
+    """A comment or raw-text element that a raw HTML block opens and does not close (`<div>Ein
+    <textarea> Feld</div>`, or one cut by a blank line) would take every later word of the item:
+    its `<` becomes `&lt;`, so it is a word about HTML, as at a line start or in prose."""
+    pos, cuts = 0, []
+    while m := _SWALLOWS.search(html, pos):
+        name = (m.group(1) or "").lower()
+        if not name:
+            end = html.find("-->", m.start() + 2)  # from `<!`: `<!-->` is a whole (empty) comment
+            end = end + 3 if end >= 0 else -1
+        elif name == "plaintext":
+            end = -1  # nothing ever closes it
+        else:
+            closer = re.compile(rf"</{name}(?=[\s/>])", re.I).search(html, m.end())
+            end = closer.end() if closer else -1
+        if end < 0:
+            cuts.append(m.start())
+        pos = end if end >= 0 else m.end()
+    for cut in reversed(cuts):
+        html = html[:cut] + "&lt;" + html[cut + 1 :]
+    return html
+
+
 def _html_block_known(state, start_line: int, end_line: int, silent: bool) -> bool:
     pos = state.bMarks[start_line] + state.tShift[start_line]
     if state.src[pos : pos + 1] != "<":
@@ -141,7 +168,11 @@ def _html_block_known(state, start_line: int, end_line: int, silent: bool) -> bo
             if not closing.search(state.src, pos):
                 return False  # `<!-- Notiz` never closed: text, not the rest of the issue dropped
             break
-    return html_block(state, start_line, end_line, silent)
+    if not html_block(state, start_line, end_line, silent):
+        return False
+    if not silent:
+        state.tokens[-1].content = _unclosed_as_text(state.tokens[-1].content)
+    return True
 
 
 def _html_inline_known(state, silent: bool) -> bool:

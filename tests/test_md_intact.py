@@ -87,6 +87,54 @@ def test_an_unclosed_raw_text_tag_at_a_line_start_keeps_the_rest_of_the_issue(ta
     assert "\n* * *\n\nDrittes Stück." in email.text  # still an item of its own
 
 
+@pytest.mark.parametrize("tag", RAW_TEXT)
+def test_an_unclosed_raw_text_tag_inside_a_raw_html_block_is_text(tag: str) -> None:
+    """Inside a larger raw block (`<div>` …) the tag is not at a line start, and the block ends at
+    the blank line: a browser still read everything after it, to the end of the item, as its content."""
+    body = f"Einleitung.\n\n---\n\n<div>\nDer Browser liest <{tag}> zuerst.\n</div>\n\nNächster Absatz.\n"
+    email = built(body + "\n---\n\nDrittes Stück.\n")
+    for words in (f"Der Browser liest <{tag}> zuerst.", "Nächster Absatz.", "Drittes Stück."):
+        assert words in email.text
+        assert any(words in part for part in visible_parts(email.html)), words
+
+
+@pytest.mark.parametrize("tag", ["textarea", "title", "script"])
+def test_an_unclosed_raw_text_tag_in_a_one_line_html_block_is_text(tag: str) -> None:
+    email = built(f"Einleitung.\n\n---\n\n<div>Ein <{tag}> Feld</div>\n\nNächster Absatz.\n")
+    assert f"Ein <{tag}> Feld" in email.text
+    seen = visible_parts(email.html)
+    assert f"Ein <{tag}> Feld" in seen and "Nächster Absatz." in seen
+    assert "</div>" not in " ".join(seen)
+
+
+def test_an_unclosed_comment_inside_a_raw_html_block_is_text() -> None:
+    email = built("Einleitung.\n\n---\n\n<div>\n<!-- Notiz an mich\n</div>\n\nNächster Absatz.\n")
+    seen = " ".join(visible_parts(email.html))
+    assert "<!-- Notiz an mich" in seen and "Nächster Absatz." in seen
+    assert "<!-- Notiz an mich" in email.text and "Nächster Absatz." in email.text
+
+
+def test_raw_text_tags_and_comments_closed_in_their_block_stay_markup() -> None:
+    body = (
+        "Einleitung.\n\n---\n\n<div>\n<script>\nvar geheim = 1;\n</script>\n</div>\n\n"
+        "<div>\n<!-- Notiz\nnoch Notiz -->\n</div>\n\n<div><!-->Ende<style>p {}</style> Sichtbar.</div>\n"
+    )
+    email = built(body)
+    seen = " ".join(visible_parts(email.html))
+    for hidden in ("geheim", "Notiz", "p {}"):
+        assert hidden not in seen and hidden not in email.text, hidden
+    assert "Ende Sichtbar." in seen and "Ende Sichtbar." in email.text
+
+
+def test_a_script_cut_by_a_blank_line_inside_a_block_shows_in_both_outputs() -> None:
+    """The blank line ends the raw block: the rest is a paragraph, which email.txt showed while the
+    browser hid it in the script. Unclosed in its block, the tag is text, so both show the same."""
+    email = built("Einleitung.\n\n---\n\n<div>\n<script>\nvar a = 1;\n\nvar b = 2;\n</script>\n</div>\n\nDanach.\n")
+    seen = " ".join(visible_parts(email.html))
+    for words in ("<script>", "var a = 1;", "var b = 2;", "Danach."):
+        assert words in seen and words in email.text, words
+
+
 def test_closed_script_and_style_stay_code() -> None:
     email = built("Einleitung.\n\n---\n\nVor <script>geheim()</script> nach.\n\n<style>\np {}\n</style>\n\nEnde.\n")
     assert "geheim" not in email.text and "geheim" not in " ".join(visible_parts(email.html))
