@@ -202,6 +202,17 @@ def rule_footnotes(ctx: Context) -> list[Finding]:
                     f"footnote [^{note['label']}] is defined but never referenced (it is still printed in the notes)",
                 )
             )
+    for line, label, first in ctx.rendered.doc.footnote_repeats:
+        found.append(
+            ctx.finding(
+                line,
+                "footnote-duplicate",
+                f"footnote [^{label}] is defined again here (first on line {ctx.line(first)}): only this text "
+                "would be printed, and the reader would not see the earlier one; rename one of them "
+                f"(and its references) or merge the two texts",
+                ERROR,
+            )
+        )
     return found
 
 
@@ -365,7 +376,7 @@ RULE_IDS = [
     "gender-star",
     "img-density", "img-heavy", "img-dark-mode",
     "client-support",
-    "link-definition-unused",
+    "link-definition-unused", "footnote-duplicate",
 ]  # fmt: skip
 
 

@@ -24,6 +24,7 @@ from markdown_it.rules_inline.state_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.attrs import attrs_block_plugin
 from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.footnote.index import footnote_def
 
 from pipeline.language import foreign_language
 
@@ -587,6 +588,22 @@ def _pass_attributes(attrs: dict, token: Token) -> None:
             token.attrs[key] = value
 
 
+def _footnote_def_seen(state, start_line: int, end_line: int, silent: bool) -> bool:
+    """The footnote plugin's definition rule, remembering where each label was defined: a second
+    definition of a label replaces the first one's text without a word (`check` says so)."""
+    first_token = len(state.tokens)
+    if not footnote_def(state, start_line, end_line, silent):
+        return False
+    if not silent:
+        label = state.tokens[first_token].meta["label"]
+        seen = state.env.setdefault("footnote_lines", {})
+        if label in seen:
+            state.env.setdefault("footnote_repeats", []).append((start_line, label, seen[label]))
+        else:
+            seen[label] = start_line
+    return True
+
+
 def _footnote_orphans(state) -> None:
     """Definitions nobody references would vanish; list them in the notes anyway."""
     data = state.env.get("footnotes")
@@ -751,6 +768,7 @@ def configured(fast: bool = True) -> MarkdownIt:
     md = MarkdownIt("commonmark", {**options, "inline_definitions": True})  # for `_definition_in_place`
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin, inline=False)
+    md.block.ruler.at("footnote_def", _footnote_def_seen, {"alt": ["paragraph", "reference"]})
     md.use(attrs_block_plugin)  # `{lang=en}` on the line above a block
     md.block.ruler.at("reference", _definition_in_place)
     md.core.ruler.before("block", "references", _seed_references)
@@ -805,6 +823,12 @@ class Document:
     def too_deep(self) -> list[int]:
         """0-based body lines whose text markdown-it left out: nested deeper than MAX_NESTING."""
         return sorted(set(self.env.get("too_deep", ())))
+
+    @property
+    def footnote_repeats(self) -> list[tuple[int, str, int]]:
+        """Footnotes defined again: (0-based body line, label, body line of its first definition).
+        The last definition is the note; the text of the earlier ones is not printed."""
+        return self.env.get("footnote_repeats", [])
 
     @property
     def shown_definitions(self) -> list[tuple[int, str, int | None]]:

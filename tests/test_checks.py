@@ -42,6 +42,7 @@ BODY_RULES: dict[str, tuple[str, str]] = {
     "gender-star": ("Klar.\n\nDie Leser*innen *mit Betonung.\n", "Leser*innen *mit"),
     "nesting-depth": ("Oben.\n\n" + ">" * (MAX_NESTING + 3) + " ganz tief\n", "ganz tief"),
     "tab-indent": ("Oben.\n\n\tEin Absatz, versehentlich mit Tabulator.\n", "versehentlich"),
+    "footnote-duplicate": ("Text[^a].\n\n[^a]: Eins.\n\n[^a]: Zwei.\n", "[^a]: Zwei"),
     "link-definition-unused": ("Oben.\n\n> Zitat mit\n>\n> [Nachtrag]: gilt.\n", "[Nachtrag]:"),
 }
 

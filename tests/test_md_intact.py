@@ -135,6 +135,21 @@ def test_a_script_cut_by_a_blank_line_inside_a_block_shows_in_both_outputs() -> 
         assert words in seen and words in email.text, words
 
 
+def test_a_footnote_defined_twice_is_an_error_at_the_second_definition() -> None:
+    """Two items each with their own `[^1]`: the later text became the only note, the earlier one
+    vanished and the first item's marker led to the other item's note, without a word."""
+    body = (
+        "Einleitung.\n\n---\n\nErstes Stück[^1].\n\n[^1]: Die Note zum ersten Stück.\n\n---\n\n"
+        "Zweites Stück[^1].\n\n> Zitat.\n>\n> [^1]: Die Note zum zweiten Stück.\n"
+    )
+    issue, _ = parse_issue(HEAD + body, Path("issues/998-vorlagen.md"))
+    assert issue is not None
+    found = [f for f in prepare(issue, load_config(ROOT)).findings if f.rule == "footnote-duplicate"]
+    lines = (HEAD + body).split("\n")
+    assert [(f.line, f.severity) for f in found] == [(lines.index("> [^1]: Die Note zum zweiten Stück.") + 1, "error")]
+    assert f"line {lines.index('[^1]: Die Note zum ersten Stück.') + 1}" in found[0].message
+
+
 def test_closed_script_and_style_stay_code() -> None:
     email = built("Einleitung.\n\n---\n\nVor <script>geheim()</script> nach.\n\n<style>\np {}\n</style>\n\nEnde.\n")
     assert "geheim" not in email.text and "geheim" not in " ".join(visible_parts(email.html))
