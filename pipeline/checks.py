@@ -260,6 +260,23 @@ def rule_headings(ctx: Context) -> list[Finding]:
     return found
 
 
+def rule_tables(ctx: Context) -> list[Finding]:
+    """A row with more cells than the table's head: Markdown drops the extra cells and their words."""
+    found = []
+    for line, extra in ctx.rendered.doc.table_extra:
+        cells = ", ".join(f"'{cell[:40]}…'" if len(cell) > 40 else f"'{cell}'" for cell in extra)
+        found.append(
+            ctx.finding(
+                line,
+                "table-cells-extra",
+                f"this table row has more cells than the head row; the reader would not see {cells}: "
+                r"add a column to the head, or write '\|' for a bar inside a cell",
+                ERROR,
+            )
+        )
+    return found
+
+
 def rule_tab_indent(ctx: Context) -> list[Finding]:
     """A paragraph indented with a tab is an (indented) code block to Markdown: monospace, no links."""
     lines: list[str] | None = None  # split on the first code block: most issues have none
@@ -353,6 +370,7 @@ RULES: dict[str, Callable[[Context], list[Finding]]] = {
     "definitions": rule_definitions,
     "headings": rule_headings,
     "tab-indent": rule_tab_indent,
+    "tables": rule_tables,
     "nesting": rule_nesting,
     "gender": rule_gender_star,
     "preheader": rule_preheader,
@@ -376,12 +394,12 @@ RULE_IDS = [
     "gender-star",
     "img-density", "img-heavy", "img-dark-mode",
     "client-support",
-    "link-definition-unused", "footnote-duplicate",
+    "link-definition-unused", "footnote-duplicate", "table-cells-extra",
 ]  # fmt: skip
 
 
 # The rules that need only the body: they still run when the front matter is broken.
-BODY_ONLY = ("links", "images", "footnotes", "definitions", "headings", "tab-indent", "nesting")
+BODY_ONLY = ("links", "images", "footnotes", "definitions", "headings", "tab-indent", "tables", "nesting")
 
 
 def check_body(issue: Issue, config: Config) -> list[Finding]:

@@ -16,9 +16,10 @@ from types import SimpleNamespace
 import mdurl
 import nh3
 from markdown_it import MarkdownIt
-from markdown_it.common.utils import unescapeAll
+from markdown_it.common.utils import mdTrim, unescapeAll
 from markdown_it.rules_block.html_block import HTML_SEQUENCES, html_block
 from markdown_it.rules_block.reference import reference
+from markdown_it.rules_block.table import escapedSplit, getLine, table
 from markdown_it.rules_inline.html_inline import html_inline
 from markdown_it.rules_inline.state_inline import StateInline
 from markdown_it.token import Token
@@ -588,6 +589,29 @@ def _pass_attributes(attrs: dict, token: Token) -> None:
             token.attrs[key] = value
 
 
+def _table_rows_seen(state, start_line: int, end_line: int, silent: bool) -> bool:
+    """markdown-it's table rule, remembering body rows with more cells than the head: the head
+    fixes the columns and the extra cells are dropped, words and all (`check` says so)."""
+    first_token = len(state.tokens)
+    if not table(state, start_line, end_line, silent):
+        return False
+    if silent:
+        return True
+    new = state.tokens[first_token:]
+    columns = sum(1 for token in new if token.type == "th_open")
+    for token in new:
+        if token.type == "tr_open" and token.map[0] > start_line:  # a body row
+            cells = escapedSplit(mdTrim(getLine(state, token.map[0])))  # as the table rule splits it
+            if cells and cells[0] == "":
+                cells.pop(0)
+            if cells and cells[-1] == "":
+                cells.pop()
+            extra = [cell.strip() for cell in cells[columns:] if cell.strip()]
+            if extra:
+                state.env.setdefault("table_extra", []).append((token.map[0], extra))
+    return True
+
+
 def _footnote_def_seen(state, start_line: int, end_line: int, silent: bool) -> bool:
     """The footnote plugin's definition rule, remembering where each label was defined: a second
     definition of a label replaces the first one's text without a word (`check` says so)."""
@@ -767,6 +791,7 @@ def configured(fast: bool = True) -> MarkdownIt:
     options = {"html": True, "typographer": False, "xhtmlOut": False, "maxNesting": MAX_NESTING}
     md = MarkdownIt("commonmark", {**options, "inline_definitions": True})  # for `_definition_in_place`
     md.enable(["table", "strikethrough"])
+    md.block.ruler.at("table", _table_rows_seen, {"alt": ["paragraph", "reference"]})
     md.use(footnote_plugin, inline=False)
     md.block.ruler.at("footnote_def", _footnote_def_seen, {"alt": ["paragraph", "reference"]})
     md.use(attrs_block_plugin)  # `{lang=en}` on the line above a block
@@ -829,6 +854,11 @@ class Document:
         """Footnotes defined again: (0-based body line, label, body line of its first definition).
         The last definition is the note; the text of the earlier ones is not printed."""
         return self.env.get("footnote_repeats", [])
+
+    @property
+    def table_extra(self) -> list[tuple[int, list[str]]]:
+        """Table rows with cells beyond the head's columns: (0-based body line, their texts)."""
+        return self.env.get("table_extra", [])
 
     @property
     def shown_definitions(self) -> list[tuple[int, str, int | None]]:

@@ -43,6 +43,7 @@ BODY_RULES: dict[str, tuple[str, str]] = {
     "nesting-depth": ("Oben.\n\n" + ">" * (MAX_NESTING + 3) + " ganz tief\n", "ganz tief"),
     "tab-indent": ("Oben.\n\n\tEin Absatz, versehentlich mit Tabulator.\n", "versehentlich"),
     "footnote-duplicate": ("Text[^a].\n\n[^a]: Eins.\n\n[^a]: Zwei.\n", "[^a]: Zwei"),
+    "table-cells-extra": ("Oben.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n| 3 | 4 | fünf |\n", "fünf"),
     "link-definition-unused": ("Oben.\n\n> Zitat mit\n>\n> [Nachtrag]: gilt.\n", "[Nachtrag]:"),
 }
 

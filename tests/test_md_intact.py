@@ -150,6 +150,20 @@ def test_a_footnote_defined_twice_is_an_error_at_the_second_definition() -> None
     assert f"line {lines.index('[^1]: Die Note zum ersten Stück.') + 1}" in found[0].message
 
 
+def test_table_cells_beyond_the_head_are_an_error_naming_the_row() -> None:
+    """The head row fixes a table's columns: a later row's extra cells were dropped without a word."""
+    body = (
+        "Einleitung.\n\n---\n\n> | Stadt | Einwohner |\n> | --- | --- |\n> | Bremen | 570.000 |\n"
+        "> | Köln | 1.080.000 | Domstadt |\n> | Essen | 580.000 | |\n"
+    )
+    issue, _ = parse_issue(HEAD + body, Path("issues/998-vorlagen.md"))
+    assert issue is not None
+    found = [f for f in prepare(issue, load_config(ROOT)).findings if f.rule == "table-cells-extra"]
+    line = (HEAD + body).split("\n").index("> | Köln | 1.080.000 | Domstadt |") + 1
+    assert [(f.line, f.severity) for f in found] == [(line, "error")]  # the empty third cell of Essen loses nothing
+    assert "Domstadt" in found[0].message
+
+
 def test_closed_script_and_style_stay_code() -> None:
     email = built("Einleitung.\n\n---\n\nVor <script>geheim()</script> nach.\n\n<style>\np {}\n</style>\n\nEnde.\n")
     assert "geheim" not in email.text and "geheim" not in " ".join(visible_parts(email.html))
