@@ -143,6 +143,21 @@ def test_used_definitions_stay_invisible_and_unreported() -> None:
     assert unused(result) == []
 
 
+def test_definitions_in_a_footnote_are_shown_or_hidden_there_too() -> None:
+    """The note's own lines: a definition only the note uses stays hidden, an unused one is shown in it."""
+    body = (
+        "Einleitung.\n\n---\n\nText[^1].\n\n[^1]: Mehr im [Bericht][b].\n\n    [Stand]: gestern.\n\n"
+        "[b]: https://bericht.example/2026\n"
+    )
+    result = built(body)
+    assert result.email is not None
+    text = result.email.text
+    assert "[Anm. 1] Mehr im Bericht" in text and "[Stand]: gestern." in text
+    assert text.index("[Stand]: gestern.") > text.index("[Anm. 1] Mehr im Bericht")  # in the note
+    assert 'href="https://bericht.example/2026"' in result.email.html and "[b]:" not in text
+    assert [f.line for f in unused(result)] == [line_of(body, "    [Stand]")]
+
+
 def test_a_language_line_above_a_used_definition_still_marks_the_next_paragraph() -> None:
     body = "Einleitung.\n\n---\n\nSiehe [Quelle][q].\n\n{lang=fr}\n[q]: https://a.example/\nDer nächste Absatz.\n"
     result = built(body)
