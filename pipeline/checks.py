@@ -243,6 +243,21 @@ def rule_definitions(ctx: Context) -> list[Finding]:
     return found
 
 
+def rule_attributes(ctx: Context) -> list[Finding]:
+    """`{Stand=heute}` reads as attributes for the next block; emails keep none of them, so the
+    line is shown as text rather than vanish."""
+    return [
+        ctx.finding(
+            line,
+            "attr-dropped",
+            f"this line reads as attributes for the next block, but no email keeps {', '.join(map(repr, names))}: "
+            "it is shown as text; attributes that work are {lang=en}, {.class} and {#id}, "
+            r"and '\{' at the start says it is text",
+        )
+        for line, names in ctx.rendered.doc.attrs_dropped
+    ]
+
+
 def rule_headings(ctx: Context) -> list[Finding]:
     found = []
     for run in ctx.rendered.doc.items:
@@ -368,6 +383,7 @@ RULES: dict[str, Callable[[Context], list[Finding]]] = {
     "images": rule_images,
     "footnotes": rule_footnotes,
     "definitions": rule_definitions,
+    "attributes": rule_attributes,
     "headings": rule_headings,
     "tab-indent": rule_tab_indent,
     "tables": rule_tables,
@@ -394,12 +410,12 @@ RULE_IDS = [
     "gender-star",
     "img-density", "img-heavy", "img-dark-mode",
     "client-support",
-    "link-definition-unused", "footnote-duplicate", "table-cells-extra",
+    "link-definition-unused", "footnote-duplicate", "table-cells-extra", "attr-dropped",
 ]  # fmt: skip
 
 
 # The rules that need only the body: they still run when the front matter is broken.
-BODY_ONLY = ("links", "images", "footnotes", "definitions", "headings", "tab-indent", "tables", "nesting")
+BODY_ONLY = ("links", "images", "footnotes", "definitions", "attributes", "headings", "tab-indent", "tables", "nesting")
 
 
 def check_body(issue: Issue, config: Config) -> list[Finding]:

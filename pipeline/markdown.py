@@ -589,6 +589,32 @@ def _pass_attributes(attrs: dict, token: Token) -> None:
             token.attrs[key] = value
 
 
+# What the sanitiser keeps of the attributes a `{…}` line gives a block (`{lang=en}`, `{.klasse}`).
+_KEPT_ON_BLOCKS = frozenset(ALLOWED_ATTRIBUTES["*"] | ALLOWED_ATTRIBUTES["ol"])
+
+
+def _kept_attributes(rule: Callable) -> Callable:
+    """attrs_block's line rule, for lines that set only attributes the sanitiser keeps. Any other
+    (`{Stand=heute}`) would vanish whole, so it stays a line of text, and `check` says why. (The
+    rule is no terminator: markdown-it never asks it in silent mode.)"""
+
+    def attributes(state, start_line: int, end_line: int, silent: bool) -> bool:
+        first_token = len(state.tokens)
+        if not rule(state, start_line, end_line, silent):
+            return False
+        if silent:
+            return True
+        dropped = [key for key in state.tokens[first_token].attrs if key.lower() not in _KEPT_ON_BLOCKS]
+        if not dropped:
+            return True
+        del state.tokens[first_token:]
+        state.line = start_line
+        state.env.setdefault("attrs_dropped", []).append((start_line, dropped))
+        return False
+
+    return attributes
+
+
 def _table_rows_seen(state, start_line: int, end_line: int, silent: bool) -> bool:
     """markdown-it's table rule, remembering body rows with more cells than the head: the head
     fixes the columns and the extra cells are dropped, words and all (`check` says so)."""
@@ -795,6 +821,7 @@ def configured(fast: bool = True) -> MarkdownIt:
     md.use(footnote_plugin, inline=False)
     md.block.ruler.at("footnote_def", _footnote_def_seen, {"alt": ["paragraph", "reference"]})
     md.use(attrs_block_plugin)  # `{lang=en}` on the line above a block
+    md.block.ruler.at("attr", _kept_attributes(next(r.fn for r in md.block.ruler.__rules__ if r.name == "attr")))
     md.block.ruler.at("reference", _definition_in_place)
     md.core.ruler.before("block", "references", _seed_references)
     md.core.ruler.after("inline", "definitions", _definitions)
@@ -859,6 +886,11 @@ class Document:
     def table_extra(self) -> list[tuple[int, list[str]]]:
         """Table rows with cells beyond the head's columns: (0-based body line, their texts)."""
         return self.env.get("table_extra", [])
+
+    @property
+    def attrs_dropped(self) -> list[tuple[int, list[str]]]:
+        """`{…}` lines kept as text: (0-based body line, the attribute names no email keeps)."""
+        return self.env.get("attrs_dropped", [])
 
     @property
     def shown_definitions(self) -> list[tuple[int, str, int | None]]:

@@ -44,6 +44,7 @@ BODY_RULES: dict[str, tuple[str, str]] = {
     "tab-indent": ("Oben.\n\n\tEin Absatz, versehentlich mit Tabulator.\n", "versehentlich"),
     "footnote-duplicate": ("Text[^a].\n\n[^a]: Eins.\n\n[^a]: Zwei.\n", "[^a]: Zwei"),
     "table-cells-extra": ("Oben.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n| 3 | 4 | fünf |\n", "fünf"),
+    "attr-dropped": ("Oben.\n\n{Stand=heute}\nText.\n", "{Stand=heute}"),
     "link-definition-unused": ("Oben.\n\n> Zitat mit\n>\n> [Nachtrag]: gilt.\n", "[Nachtrag]:"),
 }
 

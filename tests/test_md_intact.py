@@ -164,6 +164,31 @@ def test_table_cells_beyond_the_head_are_an_error_naming_the_row() -> None:
     assert "Domstadt" in found[0].message
 
 
+def test_an_attribute_line_setting_what_no_email_keeps_is_text_with_a_warning() -> None:
+    """`{Stand=heute}` alone on a line read as attributes for the next block; the sanitiser keeps
+    none but `lang`, `class`, `id`, `dir`, `title` (and a list's `start`), so the line vanished.
+    It is text now, and `check` says why; `{lang=en}` and `{.klasse}` stay markup."""
+    body = (
+        "Einleitung.\n\n---\n\n> {Stand=heute}\n>\n> Ein Absatz.\n\n{lang=fr .wichtig #oben}\nDer nächste Absatz.\n\n"
+        '{style="color:red"}\nRoter Absatz.\n'
+    )
+    issue, _ = parse_issue(HEAD + body, Path("issues/998-vorlagen.md"))
+    assert issue is not None
+    result = prepare(issue, load_config(ROOT))
+    assert result.email is not None
+    seen = " ".join(visible_parts(result.email.html))
+    for words in ("{Stand=heute}", '{style="color:red"} Roter Absatz.'):
+        assert words in seen and words in result.email.text, words
+    assert 'lang="fr"' in result.email.html and "{lang=fr" not in seen
+    lines = (HEAD + body).split("\n")
+    found = [f for f in result.findings if f.rule == "attr-dropped"]
+    assert [(f.line, f.severity) for f in found] == [
+        (lines.index("> {Stand=heute}") + 1, "warning"),
+        (lines.index('{style="color:red"}') + 1, "warning"),
+    ]
+    assert "'Stand'" in found[0].message and "\\{" in found[0].message
+
+
 def test_closed_script_and_style_stay_code() -> None:
     email = built("Einleitung.\n\n---\n\nVor <script>geheim()</script> nach.\n\n<style>\np {}\n</style>\n\nEnde.\n")
     assert "geheim" not in email.text and "geheim" not in " ".join(visible_parts(email.html))
