@@ -578,6 +578,31 @@ def _definitions(state) -> None:
         kept.extend(tokens[i : i + 3])
         i += 3
     tokens[:] = kept
+    if any(token.hidden and "definition" in token.meta for token in kept if token.type == "paragraph_open"):
+        _join_tight(tokens)
+
+
+def _join_tight(tokens: list[Token]) -> None:
+    """A tight list item's paragraphs are written back to back without `<p>`: a shown definition
+    and the paragraph right under it become one paragraph (as they would after `\\[`), so no two
+    words run together."""
+    i = 2
+    while i + 3 < len(tokens):
+        opening, text, close, following = tokens[i - 2 : i + 2]
+        if not (
+            close.type == "paragraph_close"
+            and close.hidden
+            and following.type == "paragraph_open"
+            and following.hidden
+            and "definition" in opening.meta
+        ):
+            i += 1
+            continue
+        below = tokens[i + 2]
+        text.content += "\n" + below.content
+        text.children = [*(text.children or []), Token("softbreak", "br", 0), *(below.children or [])]
+        opening.map = text.map = [opening.map[0], following.map[1]]
+        del tokens[i : i + 3]  # this close, the next opening and its text: the next close ends both
 
 
 def _pass_attributes(attrs: dict, token: Token) -> None:

@@ -5,6 +5,7 @@ Definitions that links use stay invisible markup."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from conftest import ROOT, krasse, visible_parts
@@ -83,6 +84,17 @@ def test_a_definition_in_a_tight_list_is_an_item_like_the_others() -> None:
     assert "[Termin]: fest." in items
     assert "<p" not in items  # a tight list's items hold no paragraphs, this one neither
     assert [f.line for f in unused(result)] == [line_of(body, "[Termin]")]
+
+
+def test_a_definition_and_the_text_under_it_in_a_tight_list_item_do_not_run_together() -> None:
+    """A tight list item shows its paragraphs without `<p>`: the definition's text and the line
+    under it (a paragraph of its own) must still be two words apart, as with `\\[`."""
+    body = "Einleitung.\n\n---\n\n- [Korrektur]: erledigt\n  und noch mehr.\n- Zweitens.\n"
+    result = built(body)
+    assert result.email is not None
+    assert re.search(r"\[Korrektur\]: erledigt\s+und noch mehr\.", seen(result))
+    assert re.search(r"\[Korrektur\]: erledigt\s+und noch mehr\.", result.email.text)
+    assert [f.line for f in unused(result)] == [line_of(body, "[Korrektur]")]
 
 
 def test_a_second_definition_of_a_label_is_shown_and_the_first_one_links() -> None:
