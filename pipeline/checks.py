@@ -194,7 +194,7 @@ def rule_footnotes(ctx: Context) -> list[Finding]:
     data = ctx.rendered.doc.env.get("footnotes", {})
     for note in data.get("list", {}).values():
         if note.get("count", 0) == 0 and "label" in note:
-            line = _definition_line(ctx.issue.body, note["label"])
+            line = ctx.rendered.doc.footnote_lines.get(note["label"], 0)
             found.append(
                 ctx.finding(
                     line,
@@ -214,11 +214,6 @@ def rule_footnotes(ctx: Context) -> list[Finding]:
             )
         )
     return found
-
-
-def _definition_line(body: str, label: str) -> int:
-    m = re.search(rf"^[ \t]*\[\^{re.escape(label)}\]:", body, re.M)  # not \s: it would start on a blank line
-    return body[: m.start()].count("\n") if m else 0
 
 
 def rule_definitions(ctx: Context) -> list[Finding]:

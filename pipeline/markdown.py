@@ -902,6 +902,11 @@ class Document:
         return sorted(set(self.env.get("too_deep", ())))
 
     @property
+    def footnote_lines(self) -> dict[str, int]:
+        """0-based body line of each footnote label's first definition (in a quote or list too)."""
+        return self.env.get("footnote_lines", {})
+
+    @property
     def footnote_repeats(self) -> list[tuple[int, str, int]]:
         """Footnotes defined again: (0-based body line, label, body line of its first definition).
         The last definition is the note; the text of the earlier ones is not printed."""

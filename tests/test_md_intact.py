@@ -150,6 +150,16 @@ def test_a_footnote_defined_twice_is_an_error_at_the_second_definition() -> None
     assert f"line {lines.index('[^1]: Die Note zum ersten Stück.') + 1}" in found[0].message
 
 
+def test_an_unused_footnote_in_a_quote_is_reported_at_its_line() -> None:
+    """`footnote-unused` searched the body for a definition at a line start, so one in a quote or
+    list was reported at the first line of the body."""
+    body = "Einleitung.\n\n---\n\nText.\n\n> Zitat.\n>\n> [^waise]: Niemand zeigt hierher.\n"
+    issue, _ = parse_issue(HEAD + body, Path("issues/998-vorlagen.md"))
+    assert issue is not None
+    found = [f for f in prepare(issue, load_config(ROOT)).findings if f.rule == "footnote-unused"]
+    assert [f.line for f in found] == [(HEAD + body).split("\n").index("> [^waise]: Niemand zeigt hierher.") + 1]
+
+
 def test_table_cells_beyond_the_head_are_an_error_naming_the_row() -> None:
     """The head row fixes a table's columns: a later row's extra cells were dropped without a word."""
     body = (
