@@ -667,9 +667,15 @@ def _footnote_def_seen(state, start_line: int, end_line: int, silent: bool) -> b
     """The footnote plugin's definition rule, remembering where each label was defined: a second
     definition of a label replaces the first one's text without a word (`check` says so)."""
     first_token = len(state.tokens)
-    if not footnote_def(state, start_line, end_line, silent):
+    depth = state.env.get("footnote_depth", 0)  # definitions open around this line
+    state.env["footnote_depth"] = depth + 1
+    found = footnote_def(state, start_line, end_line, silent)
+    state.env["footnote_depth"] = depth
+    if not found:
         return False
     if not silent:
+        if depth:
+            state.env["footnotes_nested"] = True
         label = state.tokens[first_token].meta["label"]
         seen = state.env.setdefault("footnote_lines", {})
         if label in seen:
@@ -677,6 +683,27 @@ def _footnote_def_seen(state, start_line: int, end_line: int, silent: bool) -> b
         else:
             seen[label] = start_line
     return True
+
+
+def _footnotes_unnested(state) -> None:
+    """A footnote defined in another one's indented lines: the footnote plugin keeps one definition
+    open at a time, so the outer note lost its text and its later lines went into the item. Each
+    inner definition moves to just after the outer one's end: every note keeps its own lines."""
+    state.env.pop("footnote_depth", None)
+    if not state.env.pop("footnotes_nested", False):
+        return
+    out: list[Token] = []
+    open_notes: list[tuple[list[Token], list[Token]]] = []  # per open definition: its tokens, the inner ones
+    for token in state.tokens:
+        if token.type == "footnote_reference_open":
+            open_notes.append(([token], []))
+        elif token.type == "footnote_reference_close":
+            own, inner = open_notes.pop()
+            whole = [*own, token, *inner]
+            (open_notes[-1][1] if open_notes else out).extend(whole)
+        else:
+            (open_notes[-1][0] if open_notes else out).append(token)
+    state.tokens = out
 
 
 def _footnote_orphans(state) -> None:
@@ -854,6 +881,7 @@ def configured(fast: bool = True) -> MarkdownIt:
     md.inline.ruler.at("html_inline", _html_inline_known)
     md.inline.ruler.before("emphasis", "gender_star", _gender_star)
     md.inline.ruler.before("emphasis", "merge_tag", _merge_tag)
+    md.core.ruler.before("footnote_tail", "footnotes_unnested", _footnotes_unnested)
     md.core.ruler.before("footnote_tail", "footnote_orphans", _footnote_orphans)
     md.core.ruler.push("header_scope", _header_scope)
     md.core.ruler.push("languages", _mark_languages)

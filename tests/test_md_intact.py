@@ -150,6 +150,24 @@ def test_a_footnote_defined_twice_is_an_error_at_the_second_definition() -> None
     assert f"line {lines.index('[^1]: Die Note zum ersten Stück.') + 1}" in found[0].message
 
 
+def test_a_footnote_defined_inside_another_keeps_both_notes_whole() -> None:
+    """`[^2]:` indented under `[^1]:` is a definition inside the first note; the footnote plugin
+    keeps one definition open at a time, so note 1 came out empty and its later lines went into the
+    item, without a word. Each note now has its own text."""
+    body = (
+        "Einleitung.\n\n---\n\nText[^1] und mehr[^2].\n\n[^1]: Die erste Note.\n\n"
+        "    [^2]: Die zweite Note.\n\n    Noch zur ersten Note.\n\nNach den Noten.\n"
+    )
+    email = built(body)
+    assert "[Anm. 1] Die erste Note.\n\n" in email.text and "[Anm. 2] Die zweite Note." in email.text
+    notes = email.text.index("[Anm. 1] Die erste Note.")
+    assert notes < email.text.index("Noch zur ersten Note.") < email.text.index("[Anm. 2] Die zweite Note.")
+    assert email.text.index("Nach den Noten.") < notes
+    seen = " ".join(visible_parts(email.html))
+    assert seen.index("Die erste Note.") < seen.index("Noch zur ersten Note.") < seen.index("Die zweite Note.")
+    assert seen.index("Nach den Noten.") < seen.index("Die erste Note.")
+
+
 def test_an_unused_footnote_in_a_quote_is_reported_at_its_line() -> None:
     """`footnote-unused` searched the body for a definition at a line start, so one in a quote or
     list was reported at the first line of the body."""
