@@ -521,11 +521,6 @@ class _References(dict):
         return super().get(key, default)
 
 
-def _seed_references(state) -> None:
-    if not isinstance(state.env.get("references"), _References):
-        state.env["references"] = _References(state.env.get("references", ()))
-
-
 def _definition_in_place(state, start_line: int, end_line: int, silent: bool) -> bool:
     """markdown-it's `reference` rule, leaving a paragraph of the definition's own lines where it
     stood (in its quote or list item; a tight list hides it like its other paragraphs). Its text
@@ -536,6 +531,8 @@ def _definition_in_place(state, start_line: int, end_line: int, silent: bool) ->
     duplicates = len(state.env.get("duplicate_refs", ()))
     if not reference(state, start_line, end_line, False):
         return False
+    if not isinstance(state.env["references"], _References):  # links read it later, in the inline pass
+        state.env["references"] = _References(state.env["references"])
     meta = state.tokens.pop().meta  # the `definition` token of `inline_definitions`
     opening = state.push("paragraph_open", "p", 1)
     opening.map = [start_line, state.line]
@@ -875,7 +872,6 @@ def configured(fast: bool = True) -> MarkdownIt:
     md.use(attrs_block_plugin)  # `{lang=en}` on the line above a block
     md.block.ruler.at("attr", _kept_attributes(next(r.fn for r in md.block.ruler.__rules__ if r.name == "attr")))
     md.block.ruler.at("reference", _definition_in_place)
-    md.core.ruler.before("block", "references", _seed_references)
     md.core.ruler.after("inline", "definitions", _definitions)
     md.block.ruler.at("html_block", _html_block_known, {"alt": ["paragraph", "reference", "blockquote"]})
     md.inline.ruler.at("html_inline", _html_inline_known)
