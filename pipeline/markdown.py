@@ -16,7 +16,7 @@ from types import SimpleNamespace
 import mdurl
 import nh3
 from markdown_it import MarkdownIt
-from markdown_it.common.utils import mdTrim, unescapeAll
+from markdown_it.common.utils import unescapeAll
 from markdown_it.rules_block.html_block import HTML_SEQUENCES, html_block
 from markdown_it.rules_block.reference import reference
 from markdown_it.rules_block.table import escapedSplit, getLine, table
@@ -649,7 +649,7 @@ def _table_rows_seen(state, start_line: int, end_line: int, silent: bool) -> boo
     columns = sum(1 for token in new if token.type == "th_open")
     for token in new:
         if token.type == "tr_open" and token.map[0] > start_line:  # a body row
-            cells = escapedSplit(mdTrim(getLine(state, token.map[0])))  # as the table rule splits it
+            cells = escapedSplit(getLine(state, token.map[0]).strip())  # as the table rule splits it
             if cells and cells[0] == "":
                 cells.pop(0)
             if cells and cells[-1] == "":
