@@ -17,7 +17,7 @@ from markdown_it.token import Token
 from pipeline.clients.lint import lint
 from pipeline.config import Config
 from pipeline.errors import ERROR, WARNING, Finding, PipelineError, display_path
-from pipeline.images import HEAVY_BYTES, ImageFacts, LocalImage, inspect
+from pipeline.images import HEAVY_BYTES, ImageFacts, LocalImage, broken_message, inspect, undecodable
 from pipeline.mail.compose import Email
 from pipeline.markdown import MAX_NESTING, Document, gender_star_lines
 from pipeline.model import Issue
@@ -142,6 +142,8 @@ def rule_images(ctx: Context) -> list[Finding]:
             found.append(ctx.finding(image.line - 1, problem.rule, problem.message, ERROR))
         elif image.rel in ctx.rendered.facts:
             found.extend(_image_hints(ctx, image, ctx.rendered.facts[image.rel]))
+        elif undecodable([image], base, ctx.rendered.facts):
+            found.append(ctx.finding(image.line - 1, "img-broken", broken_message(image), ERROR))
     return found
 
 
@@ -394,7 +396,7 @@ RULE_IDS = [
     "fm-yaml", "fm-header", "fm-type", "fm-missing", "fm-unknown", "fm-duplicate", "file-empty", "file-encoding",
     "file-control-char",
     "file-size", "body-empty", "dup-number", "link-text-empty", "link-text-vague", "http-link",
-    "img-alt", "img-missing", "img-path", "img-type", "img-size", "footnote-undefined", "footnote-unused",
+    "img-alt", "img-missing", "img-path", "img-type", "img-broken", "img-size", "footnote-undefined", "footnote-unused",
     "setext-heading", "nesting-depth", "tab-indent", "footnote-budget", "table-budget", "output-size",
     "preheader-length", "clip-budget", "clip-split", "unsubscribe-missing",
     # send safety (issue 8)

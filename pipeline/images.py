@@ -15,7 +15,7 @@ import posixpath
 import re
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -310,3 +310,28 @@ def image_facts(images: Sequence[LocalImage], source_dir: Path) -> dict[str, Ima
             if facts is not None:
                 found[image.rel] = facts
     return found
+
+
+def undecodable(images: Sequence[LocalImage], source_dir: Path, facts: Mapping[str, ImageFacts]) -> list[LocalImage]:
+    """The images with a valid PNG/JPEG/GIF/WebP header whose pixels Pillow cannot decode: a file cut off
+    mid-copy, which readers would see broken or half grey. Only images `image_facts` found no facts for
+    are looked at, with its cached answer: an ordinary build reads no image again. (Images over
+    MAX_EDGE_PIXELS are not decoded for their facts, so not checked either.)"""
+    found = []
+    for image in images:
+        path = source_dir / image.rel
+        if not image.safe or image.rel in facts or not path.is_file():
+            continue
+        stat = path.stat()
+        if stat.st_size > MAX_IMAGE_BYTES or _sniff(str(path), _stamp(stat)) is None:
+            continue  # too big, or no image at all: `inspect` says so
+        if _facts(str(path), _stamp(stat), stat.st_size) is None:
+            found.append(image)
+    return found
+
+
+def broken_message(image: LocalImage) -> str:
+    return (
+        f"{unquote(image.src)} has an image header but its pixels cannot be read: the file is cut off "
+        "or damaged; save or copy it again"
+    )

@@ -186,7 +186,7 @@ def test_every_rule_id_has_a_test() -> None:
         # with their own tests in test_hardening.py:
         "fm-header", "img-type", "img-size", "footnote-budget", "table-budget", "output-size",
         # with their own tests in test_image_checks.py and test_clients.py:
-        "img-density", "img-heavy", "img-dark-mode", "client-support",
+        "img-density", "img-heavy", "img-dark-mode", "img-broken", "client-support",
     } | SEND_SAFETY_RULES  # fmt: skip
     assert tested == set(RULE_IDS)
 

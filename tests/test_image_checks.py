@@ -285,3 +285,19 @@ def test_records_no_build_used_for_a_month_are_swept(
     assert build(empty_project).ok
     assert mine.stat().st_mtime > month_ago + 86400  # read by this build: in use again
     assert later.exists()  # one sweep a day
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "GIF"])
+def test_cut_off_image_is_refused_not_published(empty_project: Path, fmt: str) -> None:
+    """A file cut off mid-copy still has a valid header; the reader would see a broken or half image."""
+    noise = Image.frombytes("RGB", (300, 200), os.urandom(300 * 200 * 3))
+    path = write_issue(empty_project, noise, fmt)
+    image = empty_project / f"issues/images/bild.{fmt.lower()}"
+    image.write_bytes(image.read_bytes()[: image.stat().st_size // 2])
+    result = krasse(empty_project, "build")
+    assert result.exit_code == 1, result.output
+    assert f"{path.name}:10: error [img-broken] images/bild.{fmt.lower()} " in result.output
+    assert not (empty_project / "outbox/001-bilder").exists()
+    archive = krasse(empty_project, "archive")
+    assert archive.exit_code == 1 and "[img-broken]" in archive.output
+    assert not list((empty_project / "outbox").rglob(f"bild.{fmt.lower()}"))

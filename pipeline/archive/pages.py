@@ -22,7 +22,7 @@ from pipeline.archive.feed import absolute_anchors
 from pipeline.archive.search import search_words, text_js
 from pipeline.config import Config
 from pipeline.errors import Finding, PipelineError, display_path
-from pipeline.images import is_local, url_for
+from pipeline.images import broken_message, is_local, undecodable, url_for
 from pipeline.mail.compose import environment, render_layout
 from pipeline.model import Issue, german_date
 from pipeline.render import render
@@ -134,6 +134,11 @@ def render_issue(issue: Issue, site: Site, prev: Neighbour | None, next_: Neighb
     """The page at `<number>/index.html`; raises PipelineError (layout file:line) on layout errors."""
     rendered = render(issue, "..", site.preheader_length, site.language)  # images relative to <number>/
     images, fragments = rendered.images, rendered.html
+    if broken := undecodable(images, issue.path.parent, rendered.facts):  # here, where the pixels were read
+        name = display_path(issue.path)
+        raise PipelineError(
+            [Finding(name, issue.body_line + i.line - 1, "img-broken", broken_message(i)) for i in broken]
+        )
     texts = [searchable(run) for run in rendered.doc.items]
     notes_text = searchable(rendered.doc.notes)
     intro = plain(rendered.doc.items[0]) if rendered.doc.items else ""  # the teaser: prose only
