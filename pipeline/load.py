@@ -57,18 +57,45 @@ class _Digits(str):
     and `number:` can say why it is refused instead of PyYAML raising a bare ValueError."""
 
 
+class _Int(int):
+    """A YAML integer that keeps how it was typed: YAML 1.1 reads `0711` as octal 457 and `12:30`
+    as 750, but `title: 0711` is text to an author and `number: 050` means 50."""
+
+    typed: str
+
+
+class _Float(float):
+    """A YAML float that keeps how it was typed: `preheader: 3.10` is not 3.1."""
+
+    typed: str
+
+
 def _yaml_int(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
     if isinstance(node.value, str) and len(node.value.replace("_", "").lstrip("+-")) > MAX_DIGITS:
         return _Digits(node.value)
     try:
-        return yaml.SafeLoader.construct_yaml_int(loader, node)
+        value = _Int(yaml.SafeLoader.construct_yaml_int(loader, node))
     except ValueError:  # e.g. a sexagesimal `1:99…9` with a huge part
         return _Digits(node.value)
+    value.typed = node.value
+    return value
+
+
+def _yaml_float(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    value = _Float(yaml.SafeLoader.construct_yaml_float(loader, node))
+    value.typed = node.value
+    return value
 
 
 for _loader in (_PyLoader, _FastLoader):
     _loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
     _loader.add_constructor("tag:yaml.org,2002:int", _yaml_int)
+    _loader.add_constructor("tag:yaml.org,2002:float", _yaml_float)
+
+
+def _typed(value: Any) -> Any:
+    """A number as the author typed it, anything else unchanged."""
+    return value.typed if isinstance(value, (_Int, _Float)) else value
 
 
 class _Bad(ValueError):
@@ -97,15 +124,20 @@ def _int(value: Any) -> int:
         raise _Bad(f"{show(value)} is too large (at most {MAX_DIGITS} digits)")
     if isinstance(value, bool) or not isinstance(value, int):
         raise _Bad(f"expected a whole number like 23, got {show(value)}")
+    if isinstance(value, _Int):  # digits are decimal, leading zeros or not; 0x32, 1_0, 1:20 are refused
+        if value.typed.isascii() and value.typed.isdigit():
+            value = int(value.typed)
+        elif value > 0:
+            raise _Bad(f"expected a whole number like 23, got {show(value.typed)}")
     if value <= 0:
         raise _Bad(f"expected a number above 0, got {value}")
-    return value
+    return int(value)
 
 
 def _text(value: Any) -> str:
     if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
         raise _Bad(f"expected text, got {show(value)}")
-    text = str(value).strip()  # `title: 1984` is text to an author, a number to YAML
+    text = str(_typed(value)).strip()  # `title: 1984` is text to an author, a number to YAML
     if not text:
         raise _Bad("must not be empty")
     return text
@@ -153,7 +185,7 @@ def _tags(value: Any) -> tuple[str, ...]:
         value = [value]
     if not isinstance(value, list) or not all(isinstance(t, (str, int)) for t in value):
         raise _Bad(f"expected a list of words like [ki, medien], got {show(value)}")
-    return tuple(str(t).strip() for t in value if str(t).strip())
+    return tuple(str(_typed(t)).strip() for t in value if str(_typed(t)).strip())
 
 
 def _clip(value: Any) -> str:
@@ -507,7 +539,7 @@ def _misnamed(candidates: Sequence[Path], reserved: Collection[str]) -> list[Fin
 
 
 _BOUNDARY = re.compile(r"^-{3,}[ \t]*$", re.M)
-_NUMBER_LINE = re.compile(rf"^number:[ \t]*([1-9][0-9]{{0,{MAX_DIGITS - 1}}})[ \t]*(?:#.*)?$", re.M)
+_NUMBER_LINE = re.compile(rf"^number:[ \t]*0*([1-9][0-9]{{0,{MAX_DIGITS - 1}}})[ \t]*(?:#.*)?$", re.M)
 _DRAFT_LINE = re.compile(r"^[\"']?draft[\"']?[ \t]*:[ \t]*([^#\n]*?)[ \t]*(?:#.*)?$", re.M)
 PEEK_BYTES = 64 * 1024
 

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from pathlib import Path
@@ -259,3 +260,39 @@ def test_control_character_names_the_file_line_and_column(empty_project: Path, c
     assert_finding(
         result.output, "issues/001-test.md", line, "file-control-char", f"U+{ord(char):04X}", "column 13", hint
     )
+
+
+def test_numbers_in_front_matter_read_as_typed(empty_project: Path) -> None:
+    """YAML 1.1 reads `050` as octal 40 and `12:30` as 750: the issue went out as No. 40 at /40/,
+    titled "457", with exit 0. Digits with leading zeros are decimal; text keeps what was typed."""
+    head = "---\nnumber: 050\ntitle: 0711\nsubject: 12:30\npreheader: 3.10\ndate: 2026-01-05\ntags: [0711, 1_000]\n"
+    content = head + "---\n\n" + INTRO + "Text.\n"
+    result = build(empty_project, "050-zahlen.md", content)
+    assert result.exit_code == 0, result.output
+    meta = json.loads((empty_project / "outbox/050-zahlen/meta.json").read_text(encoding="utf-8"))
+    assert (meta["number"], meta["title"], meta["subject"], meta["preheader"]) == (50, "0711", "12:30", "3.10")
+    assert meta["tags"] == ["0711", "1_000"] and meta["web_url"].endswith("/50/")
+    html = (empty_project / "outbox/050-zahlen/email.html").read_text(encoding="utf-8")
+    assert "No. 50" in html and ">0711<" in html
+    assert krasse(empty_project, "archive").exit_code == 0
+    assert (empty_project / "outbox/archive/50/index.html").is_file()
+
+
+@pytest.mark.parametrize("number", ["0x32", "1_0", "1:20", "+5", "0b11"])
+def test_number_in_another_notation_is_refused(empty_project: Path, number: str) -> None:
+    """YAML 1.1 reads these as 50, 10, 80, 5, 3: an issue number is written in plain digits."""
+    result = build(empty_project, "001-test.md", GOOD_HEAD.replace("number: 1", f"number: {number}") + "Text.\n")
+    assert result.exit_code == 1
+    assert_finding(result.output, "issues/001-test.md", 2, "fm-type", "number", repr(number))
+
+
+def test_leading_zero_number_counts_for_duplicates_of_one_file(empty_project: Path) -> None:
+    """Building one file looks at the others' `number:` lines only: `050` must read as 50 there too."""
+    (empty_project / "issues/050-a.md").write_text(
+        GOOD_HEAD.replace("number: 1", "number: 050") + INTRO + "A.\n", encoding="utf-8"
+    )
+    (empty_project / "issues/051-b.md").write_text(
+        GOOD_HEAD.replace("number: 1", "number: 50") + INTRO + "B.\n", encoding="utf-8"
+    )
+    result = krasse(empty_project, "build", str(empty_project / "issues/051-b.md"))
+    assert result.exit_code == 1 and "dup-number" in result.output and "050-a.md" in result.output
