@@ -16,7 +16,7 @@ from typing import Any
 
 from pipeline.clients.support import DEFAULT_CLIENTS, support
 from pipeline.errors import WARNING, Finding, PipelineError, display_path
-from pipeline.headers import header_break
+from pipeline.headers import address_problem, header_break
 from pipeline.layouts import project_layouts
 
 CONFIG_NAME = "newsletter.toml"
@@ -50,6 +50,8 @@ def _one_line(value: Any) -> str:
 def _email(value: Any) -> str:
     if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", _string(value)):
         raise Invalid(f"expected an e-mail address like post@example.org, got {value!r}")
+    if (problem := address_problem(value)) is not None:
+        raise Invalid(problem)
     return value
 
 

@@ -102,3 +102,10 @@ def test_every_schema_option_has_a_doc_and_valid_default() -> None:
         assert option.doc, key
         if not option.required and option.default not in ("", None):
             assert option.validate(option.default) is not None, key
+
+
+def test_non_ascii_sender_address_is_refused() -> None:
+    """`From: post@=?utf-8?q?b=C3=BCcher?=.example` is no address a reader can answer; say the ASCII form."""
+    found = problems(MINIMAL.replace('address = "post@krasse-links.example"', 'address = "post@bücher.example"'))
+    assert [(f.line, f.rule) for f in found] == [(7, "config-value")]
+    assert "post@xn--bcher-kva.example" in found[0].message

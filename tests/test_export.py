@@ -304,3 +304,15 @@ def test_out_dir(project, tmp_path):
     assert (out / STEM / "sendy" / "email.html").is_file()
     assert (out / STEM / f"{STEM}-sendy.zip").is_file()
     assert not (project / "outbox" / STEM).exists()
+
+
+@pytest.mark.parametrize(
+    ("to", "ascii_form"), [("jörg@example.org", ""), ("Leserin <post@bücher.example>", "post@xn--bcher-kva.example")]
+)
+def test_non_ascii_address_is_refused_not_encoded_into_the_address(project, to, ascii_form):
+    """The stdlib wrote `To: =?utf-8?q?j=C3=B6rg?=@example.org`: an encoded word inside the address, which
+    no server delivers, with exit 0. A 7-bit message has no way to carry it; the author is told."""
+    result = krasse(project, "export", "41", "--to", to)
+    assert result.exit_code == 1 and "--to: error [eml-address]" in result.output, result.output
+    assert "ASCII" in result.output and ascii_form in result.output
+    assert not (folder(project) / "email.eml").exists()

@@ -212,3 +212,12 @@ def test_implicit_tls(project, tls_files):
         assert "does smtp.security match the port" in result.output
     finally:
         controller.stop()
+
+
+def test_non_ascii_address_is_a_finding_not_a_traceback(project, smtp_server):
+    """smtplib raised UnicodeEncodeError on `RCPT TO:<jörg@…>` (no SMTPUTF8 here)."""
+    inbox, port = smtp_server
+    configure(project, port)
+    result = krasse(project, "send-test", "41", "--to", "jörg@example.org")  # exceptions propagate
+    assert result.exit_code == 1 and "--to: error [eml-address]" in result.output
+    assert inbox.received == []

@@ -19,6 +19,7 @@ from email.utils import format_datetime, getaddresses, make_msgid
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pipeline.errors import Finding, PipelineError
+from pipeline.headers import address_problem
 
 SEND_HOUR = 7
 TIMEZONE = "Europe/Berlin"
@@ -62,6 +63,9 @@ def parse_recipients(value: str, where: str = "--to") -> list[tuple[str, str]]:
                 f"not an e-mail address: {', '.join(bad) or value!r} (expected name@example.org)",
             )
         )
+    for _, addr in pairs:
+        if (problem := address_problem(addr)) is not None:
+            raise PipelineError(Finding(where, 0, "eml-address", problem))
     return pairs
 
 
