@@ -227,14 +227,15 @@ def decode(raw: bytes, name: str) -> tuple[str | None, list[Finding]]:
             Finding(name, line, "file-encoding", f"not UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8")
         ]
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if (bad := _CONTROL.search(text)) is not None:
+    if (bad := CONTROL.search(text)) is not None:
         return None, [_control_char(name, text, bad.start())]
     return text, []
 
 
 # C0 controls other than tab and line feed, and the noncharacters U+FFFE/U+FFFF: no reader sees them,
-# and MJML's parser stops at them (the build failed naming the layout). NUL is markdown-it's to replace.
-_CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# and MJML's parser stops at them (the build failed naming the layout), as does lxml writing the feed.
+# NUL is markdown-it's to replace. The Markdown stage keeps character references from producing them.
+CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _control_char(name: str, text: str, at: int) -> Finding:
@@ -246,7 +247,7 @@ def _control_char(name: str, text: str, at: int) -> Finding:
         if char == "\x0b"
         else "no reader sees it; delete it"
     )
-    more = len(_CONTROL.findall(text)) - 1
+    more = len(CONTROL.findall(text)) - 1
     return Finding(
         name,
         text.count("\n", 0, at) + 1,

@@ -20,6 +20,7 @@ from markdown_it.common.utils import unescapeAll
 from markdown_it.rules_block.html_block import HTML_SEQUENCES, html_block
 from markdown_it.rules_block.reference import reference
 from markdown_it.rules_block.table import escapedSplit, getLine, table
+from markdown_it.rules_inline.entity import entity
 from markdown_it.rules_inline.html_inline import html_inline
 from markdown_it.rules_inline.state_inline import StateInline
 from markdown_it.token import Token
@@ -28,6 +29,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.footnote.index import footnote_def
 
 from pipeline.language import foreign_language
+from pipeline.load import CONTROL
 
 # Every element name of HTML (living standard, plus a few obsolete ones authors still type).
 KNOWN_ELEMENTS = frozenset(
@@ -88,7 +90,33 @@ def escape_unknown_tags(html: str) -> str:
     inside one, while the text part would, so the words are shown as ordinary text instead.
     """
     html = _TEMPLATE.sub("", html)
+    if "&#" in html:
+        html = _NUMERIC_REFERENCE.sub(_readable_reference, html)
     return _TAG.sub(lambda m: m.group(0) if m.group(2).lower() in KNOWN_ELEMENTS else "&lt;" + m.group(0)[1:], html)
+
+
+# A numeric character reference as HTML reads it (the semicolon is optional there).
+_NUMERIC_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));?")
+
+
+def _readable_reference(m: re.Match) -> str:
+    """`&#x0B;` in raw HTML: nh3 would write U+000B, which MJML cannot parse and the feed's XML cannot
+    hold. Such a reference becomes U+FFFD, as markdown-it makes it in prose (and HTML for `&#0;`)."""
+    digits = (m.group(1) or m.group(2)).lstrip("0")
+    if len(digits) > 7:
+        return m.group(0)  # past U+10FFFF: HTML reads U+FFFD itself
+    code = int(digits or "0", 16 if m.group(1) else 10)
+    return "&#xFFFD;" if code <= 0x10FFFF and CONTROL.fullmatch(chr(code)) else m.group(0)
+
+
+def _entity(state: StateInline, silent: bool) -> bool:
+    """markdown-it's entity rule, but `&#12;` in prose gives U+FFFD like `&#11;` already does: the form
+    feed is a valid code point to CommonMark, but no reader sees it and MJML cannot parse it."""
+    if not entity(state, silent):
+        return False
+    if not silent and CONTROL.fullmatch(state.tokens[-1].content):
+        state.tokens[-1].content = "\ufffd"
+    return True
 
 
 @lru_cache(maxsize=1)
@@ -875,6 +903,7 @@ def configured(fast: bool = True) -> MarkdownIt:
     md.core.ruler.after("inline", "definitions", _definitions)
     md.block.ruler.at("html_block", _html_block_known, {"alt": ["paragraph", "reference", "blockquote"]})
     md.inline.ruler.at("html_inline", _html_inline_known)
+    md.inline.ruler.at("entity", _entity)
     md.inline.ruler.before("emphasis", "gender_star", _gender_star)
     md.inline.ruler.before("emphasis", "merge_tag", _merge_tag)
     md.core.ruler.before("footnote_tail", "footnotes_unnested", _footnotes_unnested)

@@ -316,3 +316,36 @@ def test_a_footnote_breaks_no_line_at_a_hyphen() -> None:
     )
     assert f"\n{url}\n" in email.text
     assert "Start-up-Verzeichnis" in email.text
+
+
+CONTROL_REFERENCES = ["&#x0B;", "&#11;", "&#1;", "&#xFFFF;", "&#x1f", "&#12;", "&#x0c;"]
+
+
+@pytest.mark.parametrize("ref", CONTROL_REFERENCES)
+def test_a_reference_to_a_control_character_gives_the_replacement_character(ref: str) -> None:
+    """nh3 decoded `&#x0B;` in raw HTML to U+000B, and markdown-it decodes `&#12;` in prose to U+000C:
+    MJML cannot parse either (the build failed with an error naming the layout, not the issue).
+    Both give U+FFFD now, as markdown-it already does for `&#x0B;` in prose."""
+    email = built(
+        f'Einleitung.\n\n---\n\n<div>Vor{ref}nach</div>\n\nIn {ref} Prosa <span title="a{ref}b">und Attribut</span>.\n'
+    )
+    prose = "\ufffd" if ref.endswith(";") else ref  # CommonMark wants the semicolon, HTML does not
+    seen = " ".join(visible_parts(email.html))
+    assert "Vor\ufffdnach" in seen and f"In {prose} Prosa" in seen
+    assert "Vor\ufffdnach" in email.text and f"In {prose} Prosa und Attribut." in email.text
+
+
+def test_a_reference_to_a_control_character_does_not_break_the_archive(empty_project: Path) -> None:
+    """`krasse archive` crashed with lxml's "All strings must be XML compatible" writing feed.xml."""
+    import xml.etree.ElementTree as ET
+
+    from conftest import krasse
+
+    refs = " ".join(f"Vor{ref}nach" for ref in CONTROL_REFERENCES)
+    body = f"Einleitung.\n\n---\n\n<div>{refs}</div>\n\n{refs}\n"
+    (empty_project / "issues/998-vorlagen.md").write_text(HEAD + body, encoding="utf-8")
+    result = krasse(empty_project, "archive")
+    assert result.exit_code == 0, result.output
+    feed = ET.parse(empty_project / "outbox/archive/feed.xml").getroot()
+    content = "".join(e.text or "" for e in feed.iter("{http://www.w3.org/2005/Atom}content"))
+    assert content.count("Vor\ufffdnach") == 2 * len(CONTROL_REFERENCES) - 1  # `&#x1f` in prose stays text
