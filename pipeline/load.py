@@ -143,11 +143,21 @@ def _text(value: Any) -> str:
     return text
 
 
+def _readable(text: str) -> str:
+    """A YAML escape (`"\\v"`, `"\\x01"`) writes a control character the file check never sees."""
+    if (bad := CONTROL.search(text)) is not None:
+        raise _Bad(
+            f"contains the control character U+{ord(bad.group()):04X} at position {bad.start() + 1} "
+            "(a YAML escape?): no reader sees it; delete it"
+        )
+    return text
+
+
 def _optional_text(value: Any) -> str | None:
     """`preheader: ""` (what `krasse new` writes) means: not written yet, derive it."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    return _text(value)
+    return _readable(_text(value))
 
 
 def _header_text(value: Any) -> str:
@@ -185,7 +195,7 @@ def _tags(value: Any) -> tuple[str, ...]:
         value = [value]
     if not isinstance(value, list) or not all(isinstance(t, (str, int)) for t in value):
         raise _Bad(f"expected a list of words like [ki, medien], got {show(value)}")
-    return tuple(str(_typed(t)).strip() for t in value if str(_typed(t)).strip())
+    return tuple(_readable(str(_typed(t)).strip()) for t in value if str(_typed(t)).strip())
 
 
 def _clip(value: Any) -> str:

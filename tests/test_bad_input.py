@@ -296,3 +296,18 @@ def test_leading_zero_number_counts_for_duplicates_of_one_file(empty_project: Pa
     )
     result = krasse(empty_project, "build", str(empty_project / "issues/051-b.md"))
     assert result.exit_code == 1 and "dup-number" in result.output and "050-a.md" in result.output
+
+
+@pytest.mark.parametrize(
+    ("line", "key"),
+    [('preheader: "Ein Vorschautext,\\vder lang genug ist."', "preheader"), ('tags: ["a\\x01b"]', "tags")],
+)
+def test_control_character_from_a_yaml_escape_is_a_finding(empty_project: Path, line: str, key: str) -> None:
+    """A YAML escape (`\\v`, `\\x01`) writes the control character the file check never sees: MJML failed
+    naming the layout, and `krasse archive` crashed in lxml writing feed.xml."""
+    content = f"---\nnumber: 1\ntitle: Test\ndate: 2026-01-05\n{line}\n---\n\n" + INTRO + "Text.\n"
+    result = build(empty_project, "001-test.md", content)
+    assert result.exit_code == 1
+    assert_finding(result.output, "issues/001-test.md", 5, "fm-type", key, "control character")
+    archive = krasse(empty_project, "archive")
+    assert archive.exit_code == 1 and "[fm-type]" in archive.output
