@@ -18,6 +18,7 @@ from pipeline.clients.support import DEFAULT_CLIENTS, support
 from pipeline.errors import WARNING, Finding, PipelineError, display_path
 from pipeline.headers import address_problem, header_break
 from pipeline.layouts import project_layouts
+from pipeline.load import CONTROL
 
 CONFIG_NAME = "newsletter.toml"
 
@@ -31,6 +32,11 @@ class Invalid(ValueError):
 def _string(value: Any) -> str:
     if not isinstance(value, str):
         raise Invalid(f"expected text, got {value!r}")
+    if (bad := CONTROL.search(value)) is not None:  # TOML reads `C:\freiheit` as a form feed (`\f`)
+        raise Invalid(
+            f"contains the control character U+{ord(bad.group()):04X} at position {bad.start() + 1}: no reader "
+            "sees it (a backslash in TOML starts an escape: write \\\\ or use single quotes)"
+        )
     return value
 
 
@@ -42,9 +48,9 @@ def _nonempty(value: Any) -> str:
 
 def _one_line(value: Any) -> str:
     """Text that goes into an email header (`From`): a line break there would start a new header."""
-    if header_break(_nonempty(value)) is not None:
+    if isinstance(value, str) and header_break(value) is not None:  # before `_string`'s own, broader message
         raise Invalid("line breaks and control characters cannot go into an email header; write it on one line")
-    return value
+    return _nonempty(value)
 
 
 def _email(value: Any) -> str:

@@ -109,3 +109,18 @@ def test_non_ascii_sender_address_is_refused() -> None:
     found = problems(MINIMAL.replace('address = "post@krasse-links.example"', 'address = "post@bücher.example"'))
     assert [(f.line, f.rule) for f in found] == [(7, "config-value")]
     assert "post@xn--bcher-kva.example" in found[0].message
+
+
+def test_control_character_from_a_toml_escape_is_refused(tmp_path: Path) -> None:
+    """`C:\\freiheit` in a TOML string is a form feed: `krasse archive` crashed in lxml writing feed.xml."""
+    from conftest import copy_project, krasse
+
+    form_feed = 'name = "Krasse Links"\ndescription = "C:\\freiheit"\n'
+    found = problems(MINIMAL.replace('name = "Krasse Links"\n', form_feed, 1))
+    assert [(f.line, f.rule) for f in found] == [(3, "config-value")]
+    assert "U+000C" in found[0].message
+    project = copy_project(tmp_path / "project")
+    config = project / "newsletter.toml"
+    config.write_text(config.read_text("utf-8").replace("Plattformen und Macht", "Plattformen\\fund Macht"), "utf-8")
+    result = krasse(project, "archive")
+    assert result.exit_code == 1 and "newsletter.toml:8: error [config-value] newsletter.description" in result.output
