@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -42,12 +42,13 @@ class Reading:
     hrefs: list[str]
     images: list[str]
     anchors: set[str]
+    emptied: list[str] = field(default_factory=list)  # text of each `<a>` with no href, name or id
 
 
 def read(html: str) -> Reading:
     """The email's links, images and anchors as a browser's parser sees them."""
     tree = LexborHTMLParser(html)
-    hrefs, images, anchors = [], [], set()
+    hrefs, images, anchors, emptied = [], [], set(), []
     seen = set()  # an element matching two of the selectors comes back twice
     for node in tree.css("a, img, [id]"):
         if node.mem_id in seen:
@@ -61,9 +62,11 @@ def read(html: str) -> Reading:
                 anchors.add(attrs["name"] or "")
             if "href" in attrs:
                 hrefs.append((attrs["href"] or "").strip())
+            elif "name" not in attrs and "id" not in attrs:  # the sanitiser took the href away
+                emptied.append(node.text().strip())
         elif node.tag == "img":
             images.append((attrs.get("src") or "").strip())
-    return Reading(hrefs, images, anchors)
+    return Reading(hrefs, images, anchors, emptied)
 
 
 # `http(s)://`, an ASCII host name, then anything without white space: what urlsplit splits into an
@@ -120,6 +123,15 @@ def _where(bad: str, issue: Issue | None, layout: Path | None, tags: Iterable[st
     return _layout_line(layout, bad, tags)
 
 
+def _where_text(text: str, issue: Issue | None, layout: Path | None) -> tuple[str, int]:
+    """The issue line of a link whose address is gone, by its text: `[text](` first, then the text."""
+    for wanted in (f"[{text}](", f">{text}</a>", text):
+        where = _where(wanted, issue, None, ())
+        if where[0] != LAYOUT:
+            return where
+    return _layout_line(layout, text, ())
+
+
 def check_html(html: str, target: Target, issue: Issue | None = None, layout: Path | None = None) -> list[Finding]:
     """Every problem that must stop this HTML from being written or sent, as findings."""
     parser = read(html)
@@ -133,6 +145,19 @@ def check_html(html: str, target: Target, issue: Issue | None = None, layout: Pa
             else:
                 why = "is not an absolute https:// or http:// URL, a mailto:, an anchor in the email or a merge tag"
             found.append(Finding(file, line, "gate-link", f"link {href!r} {why} ({target.name})", ERROR))
+    for text in parser.emptied:
+        file, line = _where_text(text, issue, layout)
+        found.append(
+            Finding(
+                file,
+                line,
+                "gate-link",
+                f"link {text!r} has no address: the sanitiser removed one that is not an absolute https:// "
+                "or http:// URL (tel:, ftp:, a space, a bad port, no host) or a mailto:; the reader would "
+                f"get plain text ({target.name})",
+                ERROR,
+            )
+        )
     for src in parser.images:
         if not _absolute(src):
             file, line = _where(src, issue, layout, tags)
