@@ -316,3 +316,21 @@ def test_non_ascii_address_is_refused_not_encoded_into_the_address(project, to, 
     assert result.exit_code == 1 and "--to: error [eml-address]" in result.output, result.output
     assert "ASCII" in result.output and ascii_form in result.output
     assert not (folder(project) / "email.eml").exists()
+
+
+def test_a_long_newsletter_name_keeps_every_eml_line_within_998_octets(project):
+    """The Message-ID carried the whole name as one word: a 1,200-character name made a 1,255-octet line."""
+    edit(project / "newsletter.toml", 'name = "Krasse Links"\nlanguage', f'name = "{"N" * 1200}"\nlanguage')
+    result = krasse(project, "export", "41")
+    assert result.exit_code == 0, result.output
+    raw = (folder(project) / "email.eml").read_bytes()
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    assert email.message_from_bytes(raw, policy=default)["Message-ID"].startswith("<nnnn")
+
+
+def test_a_header_line_over_998_octets_is_refused(project):
+    """A 1,100-character sender name without a space cannot be folded: the From line had 1,130 octets."""
+    edit(project / "newsletter.toml", 'name = "Krasse Links"\naddress', f'name = "{"S" * 1100}"\naddress')
+    result = krasse(project, "export", "41")
+    assert result.exit_code == 1 and "error [eml-line-length]" in result.output and "From" in result.output
+    assert not (folder(project) / "email.eml").exists()

@@ -200,7 +200,7 @@ def bundle(
         reply_to=config["sender.reply_to"],
         to=to,
         day=issue.meta.date,
-        id_prefix=f"{_slug(config['newsletter.name'])}-{issue.number}",
+        id_prefix=f"{_slug(config['newsletter.name'])[:40].rstrip('-')}-{issue.number}",  # one unfoldable word
         unsubscribe_url=config["footer.unsubscribe_url"],
         sent_at=sent_at,
     )

@@ -110,4 +110,30 @@ def build_eml(headers: Headers, text: str, html: str) -> bytes:
     msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
     # "=_" never occurs in quoted-printable bodies, so this boundary cannot clash with the content.
     msg.set_boundary(f"=_krasse_{digest[:32]}")
-    return msg.as_bytes()
+    raw = msg.as_bytes()
+    _refuse_long_lines(raw)
+    return raw
+
+
+MAX_LINE = 998  # octets per line, RFC 5322 2.1.1; servers may cut or refuse longer ones
+
+
+def _refuse_long_lines(raw: bytes) -> None:
+    """The stdlib folds headers at white space and encodes bodies as quoted-printable, but cannot fold
+    one long word (a 1,100-character sender name without a space): judge the bytes that would leave."""
+    name, in_head = "", True
+    for line in raw.split(b"\r\n"):
+        if in_head and not line:
+            in_head = False
+        elif in_head and line[:1] not in (b" ", b"\t"):
+            name = line.split(b":", 1)[0].decode("ascii", "replace")
+        if len(line) > MAX_LINE:
+            raise PipelineError(
+                Finding(
+                    "email.eml",
+                    0,
+                    "eml-line-length",
+                    f"the {name if in_head else 'body'} line of the message would be {len(line):,} octets long; "
+                    f"mail allows {MAX_LINE} (a word that long cannot be folded): shorten it or put spaces in it",
+                )
+            )
