@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import hashlib
 import io
@@ -334,3 +335,12 @@ def test_a_header_line_over_998_octets_is_refused(project):
     result = krasse(project, "export", "41")
     assert result.exit_code == 1 and "error [eml-line-length]" in result.output and "From" in result.output
     assert not (folder(project) / "email.eml").exists()
+
+
+def test_a_date_before_1893_still_gives_a_date_header(project):
+    """Berlin's clocks ran on local mean time (+00:53:28) before April 1893: `date: 1026-11-02` (a typo)
+    gave `Date: … +005328`, which is no RFC 5322 offset; the stdlib wrote an empty Date header, exit 0."""
+    edit(project / "issues/041-plattform-daemmerung.md", "date: 2026-10-05", "date: 1026-10-05")
+    assert krasse(project, "export", "41").exit_code == 0
+    msg = email.message_from_bytes((folder(project) / "email.eml").read_bytes(), policy=default)
+    assert not msg["Date"].defects and msg["Date"].datetime.date() == dt.date(1026, 10, 5)

@@ -50,6 +50,14 @@ def send_date(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, SEND_HOUR, tzinfo=zone)
 
 
+def _date_header(when: dt.datetime) -> str:
+    """RFC 5322 offsets are whole minutes: before April 1893 Berlin kept local mean time (+00:53:28),
+    which `format_datetime` writes as `+005328` and the stdlib then drops, leaving `Date:` empty."""
+    if (when.utcoffset() or dt.timedelta()).seconds % 60:
+        when = when.astimezone(dt.UTC)
+    return format_datetime(when)
+
+
 def parse_recipients(value: str, where: str = "--to") -> list[tuple[str, str]]:
     """(display name, address) pairs; a clear finding for anything that is not a plain address."""
     pairs = getaddresses([value])
@@ -101,7 +109,7 @@ def build_eml(headers: Headers, text: str, html: str) -> bytes:
         msg["Date"] = format_datetime(headers.sent_at)
         msg["Message-ID"] = make_msgid(idstring=headers.id_prefix, domain=domain)
     else:
-        msg["Date"] = format_datetime(send_date(headers.day))
+        msg["Date"] = _date_header(send_date(headers.day))
         msg["Message-ID"] = f"<{headers.id_prefix}.{digest[:16]}@{domain}>"
     msg["List-Unsubscribe"] = list_unsubscribe(headers)
     if headers.unsubscribe_url.startswith("https://"):
