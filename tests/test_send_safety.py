@@ -197,6 +197,20 @@ def test_a_link_the_sanitiser_empties_is_refused_not_sent_as_plain_text(empty_pr
     assert not (empty_project / "outbox/001-probe").exists()
 
 
+@pytest.mark.parametrize("src", ["ftp://example.org/kurve.png", "https://example.org:99999/kurve.png"])
+def test_an_image_the_sanitiser_emptied_is_refused_at_its_issue_line(empty_project: Path, src: str) -> None:
+    """The error said "image source ''" at layouts/email.mjml.j2 line 0: no way to find the image."""
+    path = write(
+        empty_project, "001-probe.md", f"Einleitung mit Text.\n\n---\n\nDie Kurve:\n\n![Kurve der Preise]({src})\n"
+    )
+    result = krasse(empty_project, "build", "--format", "json")
+    found = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "gate-image"]
+    assert result.exit_code == 1 and len(found) == 1, result.stdout
+    line = path.read_text("utf-8").split("\n").index(f"![Kurve der Preise]({src})") + 1
+    assert found[0]["file"].endswith("issues/001-probe.md") and found[0]["line"] == line
+    assert "Kurve der Preise" in found[0]["message"]
+
+
 def test_a_link_urlsplit_cannot_split_is_refused_not_a_crash(project: Path) -> None:
     """`https://[…` is no valid URL (urlsplit raises on the unclosed bracket): a finding at its layout line."""
     layout = project / "layouts/email.mjml.j2"

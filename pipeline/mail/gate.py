@@ -43,12 +43,13 @@ class Reading:
     images: list[str]
     anchors: set[str]
     emptied: list[str] = field(default_factory=list)  # text of each `<a>` with no href, name or id
+    alts: list[str] = field(default_factory=list)  # each image's alt text, beside `images`
 
 
 def read(html: str) -> Reading:
     """The email's links, images and anchors as a browser's parser sees them."""
     tree = LexborHTMLParser(html)
-    hrefs, images, anchors, emptied = [], [], set(), []
+    hrefs, images, anchors, emptied, alts = [], [], set(), [], []
     seen = set()  # an element matching two of the selectors comes back twice
     for node in tree.css("a, img, [id]"):
         if node.mem_id in seen:
@@ -66,7 +67,8 @@ def read(html: str) -> Reading:
                 emptied.append(node.text().strip())
         elif node.tag == "img":
             images.append((attrs.get("src") or "").strip())
-    return Reading(hrefs, images, anchors, emptied)
+            alts.append((attrs.get("alt") or "").strip())
+    return Reading(hrefs, images, anchors, emptied, alts)
 
 
 # `http(s)://`, an ASCII host name, then anything without white space: what urlsplit splits into an
@@ -124,8 +126,8 @@ def _where(bad: str, issue: Issue | None, layout: Path | None, tags: Iterable[st
 
 
 def _where_text(text: str, issue: Issue | None, layout: Path | None) -> tuple[str, int]:
-    """The issue line of a link whose address is gone, by its text: `[text](` first, then the text."""
-    for wanted in (f"[{text}](", f">{text}</a>", text):
+    """The issue line of a link or image whose address is gone, by its text: `[text](` first, then the text."""
+    for wanted in (f"[{text}](", f">{text}</a>", f'alt="{text}"', text):
         where = _where(wanted, issue, None, ())
         if where[0] != LAYOUT:
             return where
@@ -158,8 +160,12 @@ def check_html(html: str, target: Target, issue: Issue | None = None, layout: Pa
                 ERROR,
             )
         )
-    for src in parser.images:
-        if not _absolute(src):
+    for src, alt in zip(parser.images, parser.alts, strict=True):
+        if not src and alt:  # the sanitiser took it away (ftp:, a bad port, data:): find the image by its alt text
+            file, line = _where_text(alt, issue, layout)
+            message = f"image {alt!r} has no source left: the sanitiser removed one that is not an absolute URL"
+            found.append(Finding(file, line, "gate-image", f"{message} ({target.name})"))
+        elif not _absolute(src):
             file, line = _where(src, issue, layout, tags)
             found.append(
                 Finding(file, line, "gate-image", f"image source {src!r} is not an absolute URL ({target.name})")
