@@ -19,7 +19,7 @@ from pipeline.config import Config
 from pipeline.errors import ERROR, WARNING, Finding, PipelineError, display_path
 from pipeline.images import HEAVY_BYTES, ImageFacts, LocalImage, broken_message, inspect, undecodable
 from pipeline.mail.compose import Email
-from pipeline.markdown import MAX_NESTING, Document, gender_star_lines
+from pipeline.markdown import MAX_NESTING, Document, dropped_hrefs, gender_star_lines
 from pipeline.model import Issue
 from pipeline.render import Rendered, render
 
@@ -94,9 +94,21 @@ def _link_text(children: list[Token], start: int) -> str:
 
 def rule_links(ctx: Context) -> list[Finding]:
     found = []
-    for children, i, line in _inline(ctx, "link_open"):
+    links = _inline(ctx, "link_open")
+    dropped = dropped_hrefs(str(children[i].attrGet("href") or "") for children, i, _ in links)
+    for children, i, line in links:
         tok = children[i]
         href = str(tok.attrGet("href") or "")
+        if href in dropped:
+            found.append(
+                ctx.finding(
+                    line,
+                    "gate-link",
+                    f"link {href!r} would lose its address in the email: only absolute https:// and http:// "
+                    "URLs, mailto: and anchors are links there; the reader would get plain text",
+                    ERROR,
+                )
+            )
         text = _link_text(children, i)
         if not text:
             found.append(ctx.finding(line, "link-text-empty", f"link to {href} has no text", ERROR))

@@ -8,7 +8,7 @@ allowed but fenced in twice: anything in angle brackets that is not a real HTML 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import SimpleNamespace
@@ -16,7 +16,7 @@ from types import SimpleNamespace
 import mdurl
 import nh3
 from markdown_it import MarkdownIt
-from markdown_it.common.utils import unescapeAll
+from markdown_it.common.utils import escapeHtml, unescapeAll
 from markdown_it.rules_block.html_block import HTML_SEQUENCES, html_block
 from markdown_it.rules_block.reference import reference
 from markdown_it.rules_block.table import escapedSplit, getLine, table
@@ -135,6 +135,23 @@ def _cleaner() -> nh3.Cleaner:
 def sanitize(html: str) -> str:
     """Drop scripts, event handlers and unsafe URLs; keep every word of text."""
     return _cleaner().clean(html)
+
+
+# What every link of an ordinary issue looks like, and nh3 keeps: no need to ask it.
+_PLAIN_HREF = re.compile(r"https?://[A-Za-z0-9.-]+(?:[/?#]\S*)?|#\S*")
+_KEPT_PROBE = re.compile(r'<a href="[^"]*">(\d+)</a>')
+
+
+def dropped_hrefs(hrefs: Iterable[str]) -> set[str]:
+    """The link addresses `sanitize` would remove (`tel:`, `ftp:`, a URL its parser refuses, such as a
+    bad port or no host), leaving the link text without a link. nh3 itself answers, in one call for the
+    unusual ones."""
+    odd = sorted({href for href in hrefs if not _PLAIN_HREF.fullmatch(href)})
+    if not odd:
+        return set()
+    probe = "".join(f'<a href="{escapeHtml(href)}">{n}</a>' for n, href in enumerate(odd))
+    kept = {int(n) for n in _KEPT_PROBE.findall(sanitize(probe))}
+    return {href for n, href in enumerate(odd) if n not in kept}
 
 
 # Elements whose content a browser does not read as HTML (and `pre`, whose raw block CommonMark runs

@@ -182,18 +182,19 @@ def test_links_the_reader_cannot_follow_are_refused_with_the_issue_line(empty_pr
 @pytest.mark.parametrize(
     "link",
     ["[anrufen](tel:+4930123456)", "[Datei](ftp://example.org/liste.txt)", "[Port](https://example.org:99999/)",
-     "[leer](https://)", "[Leerzeichen](<https://exa mple.org/>)", '<a href="tel:+4930123456">anrufen</a>'],
+     "[leer](https://)", "[Leerzeichen](<https://exa mple.org/>)", "[SMS](sms:+4917012345)"],
 )  # fmt: skip
 def test_a_link_the_sanitiser_empties_is_refused_not_sent_as_plain_text(empty_project: Path, link: str) -> None:
     """nh3 keeps only http(s) and mailto: hrefs, and only URLs it can parse: the email got `<a>anrufen</a>`,
-    no link, while the text part listed the address, and build exited 0."""
+    no link, while the text part listed the address, and build exited 0. (A raw `<a href="javascript:…">`
+    losing its href is meant: test_bad_input.py.)"""
     path = write(empty_project, "001-probe.md", f"Einleitung mit Text.\n\n---\n\nBitte {link} heute.\n")
     result = krasse(empty_project, "build", "--format", "json")
     found = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "gate-link"]
     assert result.exit_code == 1 and len(found) == 1, result.stdout
     line = path.read_text("utf-8").split("\n").index(f"Bitte {link} heute.") + 1
     assert found[0]["file"].endswith("issues/001-probe.md") and found[0]["line"] == line
-    assert "no address" in found[0]["message"]
+    assert "would lose its address" in found[0]["message"]
     assert not (empty_project / "outbox/001-probe").exists()
 
 
@@ -231,7 +232,7 @@ def test_in_mail_anchors_may_be_ids_or_a_names(project: Path) -> None:
     target = Target("test", "{{unsubscribe_url}}")
     html = '<a name="fn1"></a><p id="x">x</p><a href="#fn1">1</a><a href="#x">x</a><a href="{{unsubscribe_url}}">Ab</a>'
     assert check_html(html, target) == []
-    assert [f.rule for f in check_html(html.replace('<a name="fn1"></a>', ""), target)] == ["gate-link"]
+    assert [f.rule for f in check_html(html.replace('name="fn1"', ""), target)] == ["gate-link"]
     bad_image = html + '<img src="bilder/x.png" alt="x">'
     assert [f.rule for f in check_html(bad_image, target)] == ["gate-image"]
 

@@ -42,14 +42,13 @@ class Reading:
     hrefs: list[str]
     images: list[str]
     anchors: set[str]
-    emptied: list[str] = field(default_factory=list)  # text of each `<a>` with no href, name or id
     alts: list[str] = field(default_factory=list)  # each image's alt text, beside `images`
 
 
 def read(html: str) -> Reading:
     """The email's links, images and anchors as a browser's parser sees them."""
     tree = LexborHTMLParser(html)
-    hrefs, images, anchors, emptied, alts = [], [], set(), [], []
+    hrefs, images, anchors, alts = [], [], set(), []
     seen = set()  # an element matching two of the selectors comes back twice
     for node in tree.css("a, img, [id]"):
         if node.mem_id in seen:
@@ -63,12 +62,10 @@ def read(html: str) -> Reading:
                 anchors.add(attrs["name"] or "")
             if "href" in attrs:
                 hrefs.append((attrs["href"] or "").strip())
-            elif "name" not in attrs and "id" not in attrs:  # the sanitiser took the href away
-                emptied.append(node.text().strip())
         elif node.tag == "img":
             images.append((attrs.get("src") or "").strip())
             alts.append((attrs.get("alt") or "").strip())
-    return Reading(hrefs, images, anchors, emptied, alts)
+    return Reading(hrefs, images, anchors, alts)
 
 
 # `http(s)://`, an ASCII host name, then anything without white space: what urlsplit splits into an
@@ -125,9 +122,9 @@ def _where(bad: str, issue: Issue | None, layout: Path | None, tags: Iterable[st
     return _layout_line(layout, bad, tags)
 
 
-def _where_text(text: str, issue: Issue | None, layout: Path | None) -> tuple[str, int]:
-    """The issue line of a link or image whose address is gone, by its text: `[text](` first, then the text."""
-    for wanted in (f"[{text}](", f">{text}</a>", f'alt="{text}"', text):
+def _where_alt(text: str, issue: Issue | None, layout: Path | None) -> tuple[str, int]:
+    """The issue line of an image whose source is gone, by its alt text: `[alt](` first, then the text."""
+    for wanted in (f"[{text}](", f'alt="{text}"', text):
         where = _where(wanted, issue, None, ())
         if where[0] != LAYOUT:
             return where
@@ -147,22 +144,9 @@ def check_html(html: str, target: Target, issue: Issue | None = None, layout: Pa
             else:
                 why = "is not an absolute https:// or http:// URL, a mailto:, an anchor in the email or a merge tag"
             found.append(Finding(file, line, "gate-link", f"link {href!r} {why} ({target.name})", ERROR))
-    for text in parser.emptied:
-        file, line = _where_text(text, issue, layout)
-        found.append(
-            Finding(
-                file,
-                line,
-                "gate-link",
-                f"link {text!r} has no address: the sanitiser removed one that is not an absolute https:// "
-                "or http:// URL (tel:, ftp:, a space, a bad port, no host) or a mailto:; the reader would "
-                f"get plain text ({target.name})",
-                ERROR,
-            )
-        )
     for src, alt in zip(parser.images, parser.alts, strict=True):
         if not src and alt:  # the sanitiser took it away (ftp:, a bad port, data:): find the image by its alt text
-            file, line = _where_text(alt, issue, layout)
+            file, line = _where_alt(alt, issue, layout)
             message = f"image {alt!r} has no source left: the sanitiser removed one that is not an absolute URL"
             found.append(Finding(file, line, "gate-image", f"{message} ({target.name})"))
         elif not _absolute(src):
