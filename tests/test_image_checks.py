@@ -301,3 +301,18 @@ def test_cut_off_image_is_refused_not_published(empty_project: Path, fmt: str) -
     archive = krasse(empty_project, "archive")
     assert archive.exit_code == 1 and "[img-broken]" in archive.output
     assert not list((empty_project / "outbox").rglob(f"bild.{fmt.lower()}"))
+
+
+def test_an_image_cut_off_after_its_page_was_built_is_not_copied_into_the_archive(empty_project: Path) -> None:
+    """The issue is unchanged, so its page is not rendered again: the archive copied the cut-off file
+    over the good one, exit 0."""
+    noise = Image.frombytes("RGB", (300, 200), os.urandom(300 * 200 * 3))
+    write_issue(empty_project, noise, "JPEG")
+    assert krasse(empty_project, "archive").exit_code == 0
+    published = empty_project / "outbox/archive/images/bild.jpeg"
+    good = published.read_bytes()
+    source = empty_project / "issues/images/bild.jpeg"
+    source.write_bytes(good[: len(good) // 2])
+    result = krasse(empty_project, "archive")
+    assert result.exit_code == 1 and "[img-broken] images/bild.jpeg" in result.output, result.output
+    assert published.read_bytes() == good

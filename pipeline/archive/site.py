@@ -26,7 +26,7 @@ from pipeline.archive.search import Postings, SearchDoc, read_text_js, search_in
 from pipeline.archive.sources import PARALLEL_MIN, Entry, Progress, Workers, duplicates, scan
 from pipeline.config import Config
 from pipeline.errors import WARNING, Finding, PipelineError, display_path, has_errors
-from pipeline.images import inspect, read_image
+from pipeline.images import LocalImage, Problem, broken_message, inspect, read_image, undecodable
 from pipeline.output import remove_stale_temp, write_atomic
 
 WRITERS = min(os.cpu_count() or 1, 4)  # threads writing the pages of a full build
@@ -127,7 +127,8 @@ def _build(config: Config, result: ArchiveResult, drafts: bool, progress: Progre
     result.findings += found
     for entry in entries:
         entry.date_de = entry.date_de or site.date_de(entry.date)
-    images, found = _images(config, published, old.images if old.site == site_key else {})
+    rendered = {e.number for e in published if f"{e.number}/index.html" in plan.contents}
+    images, found = _images(config, published, old.images if old.site == site_key else {}, rendered)
     result.findings += found
     if has_errors(result.findings):
         return
@@ -208,13 +209,15 @@ def _issue_pages(
 
 
 def _images(
-    config: Config, published: list[Entry], known: dict[str, list[int]]
+    config: Config, published: list[Entry], known: dict[str, list[int]], rendered: set[int]
 ) -> tuple[dict[str, list[int]], list[Finding]]:
     """Images the published issues use: rel → [size, mtime_ns]; missing ones are warned about,
-    refused ones (outside the project, not a raster image, too big) are errors.
+    refused ones (outside the project, not a raster image, too big, cut off) are errors.
 
     Where and how big is checked on every run; the content type only when the file changed since
-    the last build (`known`), so a no-op rebuild of a site with many images stays fast.
+    the last build (`known`), so a no-op rebuild of a site with many images stays fast. Whether its
+    pixels decode was asked where the page was rendered (`rendered`, issue numbers); a changed image
+    of a page not rendered again is decoded here.
     """
     images: dict[str, list[int]] = {}
     findings = []
@@ -230,7 +233,12 @@ def _images(
                 seen = [stat.st_size, stat.st_mtime_ns]
             except OSError:
                 seen = []
-            problem = inspect(config.root, config.issues_dir, rel, content=known.get(rel) != seen)
+            changed = known.get(rel) != seen
+            problem = inspect(config.root, config.issues_dir, rel, content=changed)
+            if problem is None and changed and entry.number not in rendered:
+                image = LocalImage(rel, rel, 0)
+                if undecodable([image], config.issues_dir, {}):
+                    problem = Problem("img-broken", broken_message(image))
             if problem is not None and problem.rule == "img-missing":
                 findings.append(Finding(name, 0, "img-missing", f"image {rel} not found in issues/", WARNING))
             elif problem is not None:
