@@ -222,6 +222,16 @@ def _html_block_known(state, start_line: int, end_line: int, silent: bool) -> bo
     return True
 
 
+_END_TAG = re.compile(r"</([A-Za-z][A-Za-z0-9-]*)")
+
+
+def _opens_nothing(text: str, pos: int) -> bool:
+    """`Das Tag </script> beendet …`: an end tag with no start tag of its element before it in the same
+    paragraph is a word about HTML, not markup."""
+    m = _END_TAG.match(text, pos)
+    return m is not None and re.search(rf"<{re.escape(m.group(1))}(?=[\s/>])", text[:pos], re.I) is None
+
+
 def _html_inline_known(state, silent: bool) -> bool:
     if state.src[state.pos] != "<":
         return False  # what html_inline answers too, without copying what follows first
@@ -230,6 +240,8 @@ def _html_inline_known(state, silent: bool) -> bool:
         return False  # left to the text rule, rendered as `&lt;Moment&gt;`
     if _unclosed(state.src, state.pos, state.posMax, block=False):
         return False  # text too: as HTML it would swallow the rest of the item
+    if ahead.startswith("</") and _opens_nothing(state.src, state.pos):
+        return False  # text as well: nh3 drops an end tag that closes nothing, words and all
     return html_inline(state, silent)  # a comment is the author's note to self: nh3 drops it like a block one
 
 

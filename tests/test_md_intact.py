@@ -349,3 +349,12 @@ def test_a_reference_to_a_control_character_does_not_break_the_archive(empty_pro
     feed = ET.parse(empty_project / "outbox/archive/feed.xml").getroot()
     content = "".join(e.text or "" for e in feed.iter("{http://www.w3.org/2005/Atom}content"))
     assert content.count("Vor\ufffdnach") == 2 * len(CONTROL_REFERENCES) - 1  # `&#x1f` in prose stays text
+
+
+@pytest.mark.parametrize("tag", ["</script>", "</b>", "</div>", "</p>", "</SPAN >"])
+def test_a_closing_tag_nothing_opened_is_text(tag: str) -> None:
+    """`Das Tag </script> beendet …`: nh3 drops an end tag that closes nothing, and the words with it."""
+    email = built(f"Einleitung.\n\n---\n\nDas Tag {tag} beendet das Element, <b>fett</b> bleibt fett.\n")
+    assert f"Das Tag {tag} beendet das Element, fett bleibt fett." in email.text
+    assert f"Das Tag {tag} beendet das Element," in "".join(visible_parts(email.html))
+    assert "<b>fett</b>" in email.html
