@@ -345,7 +345,7 @@ def test_the_guard_counts_words_as_before(text: str) -> None:
 def _mark_languages_before(state) -> None:
     """The language pass as it was before it became one pass over the tokens (with the tight
     paragraph's item found as the enclosing one): the reference."""
-    from pipeline.markdown import _inline_text
+    from pipeline.markdown.languages import _inline_text
 
     base = state.env.get("language", "de")
     tokens = state.tokens
