@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
-from pipeline import image_border
+from pipeline.images import border as image_border
 
 
 def whole_thumbnail_edge(image: Image.Image) -> list[tuple[int, ...]]:

@@ -24,7 +24,7 @@ from urllib.parse import quote, unquote
 
 from markdown_it.token import Token
 
-from pipeline import image_border
+from pipeline.images import border
 from pipeline.output import write_atomic
 from pipeline.usercache import installed, keep, recall, sweep, used
 
@@ -188,7 +188,7 @@ def _stamp(stat: os.stat_result) -> str:
 @cache
 def _code() -> str:
     """What an answer was worked out with: the code that works it out and the installed Pillow."""
-    code = Path(__file__).read_bytes() + Path(image_border.__file__).read_bytes()
+    code = Path(__file__).read_bytes() + Path(border.__file__).read_bytes()
     return hashlib.sha256(code).hexdigest()[:16] + "|" + installed("PIL")
 
 
@@ -281,7 +281,7 @@ def _read_facts(path: str, size: int) -> ImageFacts | None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # DecompressionBombWarning: the pixel guard below decides
             with Image.open(path, formats=list(FORMATS)) as image:
-                edge = image.width * image.height <= MAX_EDGE_PIXELS and image_border.white_border(image)
+                edge = image.width * image.height <= MAX_EDGE_PIXELS and border.white_border(image)
                 return ImageFacts(image.width, image.height, size, edge)
     except Exception:  # Pillow raises several kinds for "not an image": then no size attributes, no hints
         return None
