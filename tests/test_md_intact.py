@@ -15,12 +15,20 @@ from pipeline.load import parse_issue
 HEAD = '---\nnumber: 998\ntitle: "Vorlagen"\ndate: 2026-11-02\n---\n\n'
 
 
-def built(body: str):
+def prepared(body: str):
     issue, found = parse_issue(HEAD + body, Path("issues/998-vorlagen.md"))
     assert issue is not None, found
-    email = prepare(issue, load_config(ROOT)).email
+    return prepare(issue, load_config(ROOT))
+
+
+def built(body: str):
+    email = prepared(body).email
     assert email is not None
     return email
+
+
+def findings(body: str, rule: str) -> list:
+    return [f for f in prepared(body).findings if f.rule == rule]
 
 
 def test_typed_mailchimp_merge_tags_stay_text() -> None:
@@ -142,9 +150,7 @@ def test_a_footnote_defined_twice_is_an_error_at_the_second_definition() -> None
         "Einleitung.\n\n---\n\nErstes Stück[^1].\n\n[^1]: Die Note zum ersten Stück.\n\n---\n\n"
         "Zweites Stück[^1].\n\n> Zitat.\n>\n> [^1]: Die Note zum zweiten Stück.\n"
     )
-    issue, _ = parse_issue(HEAD + body, Path("issues/998-vorlagen.md"))
-    assert issue is not None
-    found = [f for f in prepare(issue, load_config(ROOT)).findings if f.rule == "footnote-duplicate"]
+    found = findings(body, "footnote-duplicate")
     lines = (HEAD + body).split("\n")
     assert [(f.line, f.severity) for f in found] == [(lines.index("> [^1]: Die Note zum zweiten Stück.") + 1, "error")]
     assert f"line {lines.index('[^1]: Die Note zum ersten Stück.') + 1}" in found[0].message
@@ -172,9 +178,7 @@ def test_an_unused_footnote_in_a_quote_is_reported_at_its_line() -> None:
     """`footnote-unused` searched the body for a definition at a line start, so one in a quote or
     list was reported at the first line of the body."""
     body = "Einleitung.\n\n---\n\nText.\n\n> Zitat.\n>\n> [^waise]: Niemand zeigt hierher.\n"
-    issue, _ = parse_issue(HEAD + body, Path("issues/998-vorlagen.md"))
-    assert issue is not None
-    found = [f for f in prepare(issue, load_config(ROOT)).findings if f.rule == "footnote-unused"]
+    found = findings(body, "footnote-unused")
     assert [f.line for f in found] == [(HEAD + body).split("\n").index("> [^waise]: Niemand zeigt hierher.") + 1]
 
 
@@ -184,9 +188,7 @@ def test_table_cells_beyond_the_head_are_an_error_naming_the_row() -> None:
         "Einleitung.\n\n---\n\n> | Stadt | Einwohner |\n> | --- | --- |\n> | Bremen | 570.000 |\n"
         "> | Köln | 1.080.000 | Domstadt |\n> | Essen | 580.000 | |\n"
     )
-    issue, _ = parse_issue(HEAD + body, Path("issues/998-vorlagen.md"))
-    assert issue is not None
-    found = [f for f in prepare(issue, load_config(ROOT)).findings if f.rule == "table-cells-extra"]
+    found = findings(body, "table-cells-extra")
     line = (HEAD + body).split("\n").index("> | Köln | 1.080.000 | Domstadt |") + 1
     assert [(f.line, f.severity) for f in found] == [(line, "error")]  # the empty third cell of Essen loses nothing
     assert "Domstadt" in found[0].message

@@ -179,6 +179,16 @@ def test_links_the_reader_cannot_follow_are_refused_with_the_issue_line(empty_pr
     assert result.exit_code == 1
 
 
+def refused_at(project: Path, path: Path, typed: str, rule: str) -> dict:
+    """The one `rule` finding `krasse build` gives (exit 1), at the issue line where `typed` stands."""
+    result = krasse(project, "build", "--format", "json")
+    found = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == rule]
+    assert result.exit_code == 1 and len(found) == 1, result.stdout
+    line = path.read_text("utf-8").split("\n").index(typed) + 1
+    assert found[0]["file"].endswith(f"issues/{path.name}") and found[0]["line"] == line
+    return found[0]
+
+
 @pytest.mark.parametrize(
     "link",
     ["[anrufen](tel:+4930123456)", "[Datei](ftp://example.org/liste.txt)", "[Port](https://example.org:99999/)",
@@ -189,12 +199,7 @@ def test_a_link_the_sanitiser_empties_is_refused_not_sent_as_plain_text(empty_pr
     no link, while the text part listed the address, and build exited 0. (A raw `<a href="javascript:…">`
     losing its href is meant: test_bad_input.py.)"""
     path = write(empty_project, "001-probe.md", f"Einleitung mit Text.\n\n---\n\nBitte {link} heute.\n")
-    result = krasse(empty_project, "build", "--format", "json")
-    found = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "gate-link"]
-    assert result.exit_code == 1 and len(found) == 1, result.stdout
-    line = path.read_text("utf-8").split("\n").index(f"Bitte {link} heute.") + 1
-    assert found[0]["file"].endswith("issues/001-probe.md") and found[0]["line"] == line
-    assert "would lose its address" in found[0]["message"]
+    assert "would lose its address" in refused_at(empty_project, path, f"Bitte {link} heute.", "gate-link")["message"]
     assert not (empty_project / "outbox/001-probe").exists()
 
 
@@ -204,12 +209,7 @@ def test_an_image_the_sanitiser_emptied_is_refused_at_its_issue_line(empty_proje
     path = write(
         empty_project, "001-probe.md", f"Einleitung mit Text.\n\n---\n\nDie Kurve:\n\n![Kurve der Preise]({src})\n"
     )
-    result = krasse(empty_project, "build", "--format", "json")
-    found = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "gate-image"]
-    assert result.exit_code == 1 and len(found) == 1, result.stdout
-    line = path.read_text("utf-8").split("\n").index(f"![Kurve der Preise]({src})") + 1
-    assert found[0]["file"].endswith("issues/001-probe.md") and found[0]["line"] == line
-    assert "Kurve der Preise" in found[0]["message"]
+    assert "Kurve der Preise" in refused_at(empty_project, path, f"![Kurve der Preise]({src})", "gate-image")["message"]
 
 
 def test_a_link_urlsplit_cannot_split_is_refused_not_a_crash(project: Path) -> None:
