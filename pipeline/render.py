@@ -37,10 +37,6 @@ class Rendered:
         """The same document with other image URLs (the archive uses relative ones)."""
         return render_html(self.doc, lambda src: url_for(src, image_base), _sizes(self.facts))
 
-    @property
-    def intro_text(self) -> str:
-        return plain(self.doc.items[0])
-
 
 def _sizes(facts: dict[str, ImageFacts]):
     def size(src: str) -> tuple[int, int] | None:
