@@ -30,6 +30,7 @@ VAGUE_LINK_TEXT = {
 _UNDEFINED_REF = re.compile(r"\[\^([^\]\s]+)\]")
 # `[^7 und weiter`, `[^8: Definition ohne Klammer`: a reference or definition whose `]` is missing.
 _UNCLOSED_REF = re.compile(r"\[\^([^\]\s]*)(?=\s|$)")
+_SPACED_LABEL = re.compile(r"\[\^([^\]\[\n]{1,60}?)\]")  # `[^eine Note]`: closed after a space
 
 
 @dataclass
@@ -196,15 +197,18 @@ def rule_footnotes(ctx: Context) -> list[Finding]:
                     )
                 )
             for m in _UNCLOSED_REF.finditer(tok.content):
-                found.append(
-                    ctx.finding(
-                        line,
-                        "footnote-unclosed",
-                        f"footnote '[^{m.group(1)}' has no closing ']': write [^{m.group(1).rstrip(':') or 'name'}] "
-                        "(and [^name]: for its definition); as it is, the reader sees the brackets",
-                        ERROR,
+                if spaced := _SPACED_LABEL.match(tok.content, m.start()):  # `[^eine Note]`: closed, but two words
+                    label = "-".join(spaced.group(1).split()).lower()
+                    message = (
+                        f"footnote label '{spaced.group(0)}' has a space: a label is one word, write [^{label}] "
+                        "(and the same in its definition); as it is, the reader sees the brackets"
                     )
-                )
+                else:
+                    message = (
+                        f"footnote '[^{m.group(1)}' has no closing ']': write [^{m.group(1).rstrip(':') or 'name'}] "
+                        "(and [^name]: for its definition); as it is, the reader sees the brackets"
+                    )
+                found.append(ctx.finding(line, "footnote-unclosed", message, ERROR))
     data = ctx.rendered.doc.env.get("footnotes", {})
     for note in data.get("list", {}).values():
         if note.get("count", 0) == 0 and "label" in note:

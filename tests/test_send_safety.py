@@ -115,6 +115,19 @@ def test_unclosed_footnote_references_are_errors_with_their_line(empty_project: 
         "[^8: Definition ohne Klammer",
     ]
     assert result.exit_code == 1
+    assert all("has no closing ']'" in f["message"] for f in found)
+
+
+def test_a_footnote_label_with_a_space_is_named_as_such(empty_project: Path) -> None:
+    """`[^eine Note]` is closed: "no closing ']'" sent the author looking for a bracket that is there."""
+    body = "Einleitung mit Text.\n\n---\n\nEin Satz[^eine Note].\n\n[^eine Note]: Die Note.\n"
+    write(empty_project, "001-probe.md", body)
+    result = krasse(empty_project, "check", "--format", "json")
+    found = [f for f in json.loads(result.stdout) if f["rule"] == "footnote-unclosed"]
+    assert len(found) == 2 and result.exit_code == 1
+    for finding in found:
+        assert "'[^eine Note]' has a space" in finding["message"] and "[^eine-note]" in finding["message"]
+        assert "no closing" not in finding["message"]
 
 
 # --- links and placeholders ----------------------------------------------------------------------
