@@ -19,7 +19,7 @@ from pipeline.config import Config
 from pipeline.errors import ERROR, WARNING, Finding, PipelineError, display_path
 from pipeline.images import HEAVY_BYTES, ImageFacts, LocalImage, broken_message, inspect, undecodable
 from pipeline.mail.compose import Email
-from pipeline.markdown import MAX_NESTING, Document, dropped_hrefs, gender_star_lines
+from pipeline.markdown import MAX_NESTING, Document, dropped_hrefs, gender_star_lines, raw_hrefs
 from pipeline.model import Issue
 from pipeline.render import Rendered, render
 
@@ -79,7 +79,7 @@ def _inline_by_type(doc: Document) -> dict[str, list[tuple[list[Token], int, int
     return found
 
 
-_LOOKED_AT = frozenset({"link_open", "image", "text"})
+_LOOKED_AT = frozenset({"link_open", "image", "text", "html_inline"})
 
 
 def _link_text(children: list[Token], start: int) -> str:
@@ -93,23 +93,38 @@ def _link_text(children: list[Token], start: int) -> str:
     return "".join(out).strip()
 
 
+def _raw_links(ctx: Context) -> list[tuple[int, str]]:
+    """(body line, href) of every `<a href>` typed as raw HTML, inline or as a block."""
+    found = [(line + n, href) for c, i, line in _inline(ctx, "html_inline") for n, href in raw_hrefs(c[i].content)]
+    for run in [*ctx.rendered.doc.items, ctx.rendered.doc.notes]:
+        for tok in run:
+            if tok.type == "html_block" and tok.map:
+                found += [(tok.map[0] + n, href) for n, href in raw_hrefs(tok.content)]
+    return found
+
+
+def _lost_address(ctx: Context, line: int, href: str) -> Finding:
+    return ctx.finding(
+        line,
+        "gate-link",
+        f"link {href!r} would lose its address in the email: only absolute https:// and http:// "
+        "URLs, mailto: and anchors are links there; the reader would get plain text",
+        ERROR,
+    )
+
+
 def rule_links(ctx: Context) -> list[Finding]:
     found = []
     links = _inline(ctx, "link_open")
-    dropped = dropped_hrefs(str(children[i].attrGet("href") or "") for children, i, _ in links)
+    raw = _raw_links(ctx)
+    hrefs = [str(children[i].attrGet("href") or "") for children, i, _ in links]
+    dropped = dropped_hrefs([*hrefs, *(href for _, href in raw)])
+    found += [_lost_address(ctx, line, href) for line, href in raw if href in dropped]
     for children, i, line in links:
         tok = children[i]
         href = str(tok.attrGet("href") or "")
         if href in dropped:
-            found.append(
-                ctx.finding(
-                    line,
-                    "gate-link",
-                    f"link {href!r} would lose its address in the email: only absolute https:// and http:// "
-                    "URLs, mailto: and anchors are links there; the reader would get plain text",
-                    ERROR,
-                )
-            )
+            found.append(_lost_address(ctx, line, href))
         text = _link_text(children, i)
         if not text:
             found.append(ctx.finding(line, "link-text-empty", f"link to {href} has no text", ERROR))

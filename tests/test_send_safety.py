@@ -567,3 +567,16 @@ def test_an_unclosed_file_does_not_stop_a_build_of_another_named_file(project: P
     result = krasse(project, "build", str(project / "issues/041-plattform-daemmerung.md"))
     assert result.exit_code == 0, result.output
     assert (project / "outbox/041-plattform-daemmerung/email.html").is_file()
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ['Bitte <a href="tel:+4930123">anrufen</a> heute.', 'Die <a href="ftp://example.org/liste.txt">Liste</a> hier.',
+     'Ein <a href="https://example.org:99999/">Port</a> zu viel.', '<p><a href="tel:+4930123">anrufen</a></p>'],
+)  # fmt: skip
+def test_a_raw_html_link_the_sanitiser_empties_is_refused_at_its_line(empty_project: Path, typed: str) -> None:
+    """A typed `<a href="tel:…">` lost its address in nh3 and went out as plain text with exit 0, while the
+    same link in Markdown was refused. (`javascript:` losing its href is meant: test_bad_input.py.)"""
+    path = write(empty_project, "001-probe.md", f"Einleitung mit Text.\n\n---\n\nErst Text.\n\n{typed}\n")
+    assert "would lose its address" in refused_at(empty_project, path, typed, "gate-link")["message"]
+    assert not (empty_project / "outbox/001-probe").exists()

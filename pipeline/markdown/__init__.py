@@ -65,6 +65,7 @@ from pipeline.markdown.rawhtml import (
     dropped_hrefs,
     escape_unknown_tags,
     is_known_tag,
+    raw_hrefs,
     sanitize,
 )
 
@@ -86,6 +87,7 @@ __all__ = [
     "is_known_tag",
     "parse",
     "parser",
+    "raw_hrefs",
     "render_html",
     "sanitize",
 ]

@@ -8,8 +8,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+from html.parser import HTMLParser
 
 import nh3
+from markdown_it.common.normalize_url import validateLink
 from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_block.html_block import HTML_SEQUENCES, html_block
 from markdown_it.rules_inline.entity import entity
@@ -152,6 +154,27 @@ def dropped_hrefs(hrefs: Iterable[str]) -> set[str]:
     probe = "".join(f'<a href="{escapeHtml(href)}">{n}</a>' for n, href in enumerate(odd))
     kept = {int(n) for n in _KEPT_PROBE.findall(sanitize(probe))}
     return {href for n, href in enumerate(odd) if n not in kept}
+
+
+class _Hrefs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[int, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        href = dict(attrs).get("href") if tag == "a" else None
+        if href is not None:
+            self.found.append((self.getpos()[0] - 1, href))
+
+
+def raw_hrefs(html: str) -> list[tuple[int, str]]:
+    """(0-based line within `html`, address) of each `<a href>` the author typed as HTML, entities
+    decoded as a browser reads them. `javascript:` and the like are left out: like in Markdown, a link
+    markdown-it refuses is meant to lose its address, not an error."""
+    parser = _Hrefs()
+    parser.feed(html)
+    parser.close()
+    return [(line, href) for line, href in parser.found if validateLink(href)]
 
 
 # Elements whose content a browser does not read as HTML (and `pre`, whose raw block CommonMark runs
