@@ -246,5 +246,30 @@ def test_a_quote_of_several_paragraphs_in_our_text_part_imports_as_one_quote(pro
     email = prepare(issue, load_config(project)).email
     assert email is not None and ">\n> Zweiter Absatz.\n>\n> > Innen.\n> >\n" in email.text
     [draft] = convert_text(email.text, "x.txt", "Krasse Links")
-    assert "> Erster Absatz.\n>\n> Zweiter Absatz.\n>\n> \\> Innen.\n>\n> \\> Auch innen.\n" in draft.body
-    assert "\\>\n" not in draft.body
+    assert "> Erster Absatz.\n>\n> Zweiter Absatz.\n>\n> > Innen.\n> >\n> > Auch innen.\n" in draft.body
+    assert "\\>" not in draft.body
+
+
+def test_a_nested_quote_of_our_text_part_imports_as_a_nested_quote(empty_project: Path) -> None:
+    """`> > Innen` in our email.txt came back from `krasse import` as `> \\> Innen`: the inner quote
+    turned into a literal `>` in the text of the outer one."""
+    issue = empty_project / "issues/051-zitate.md"
+    issue.write_text(
+        '---\nnumber: 51\ntitle: "Zitate"\ndate: 2026-11-02\n---\n\nEinleitung.\n\n---\n\nSie schreibt:\n\n'
+        "> Draußen.\n>\n> > Innen <Moment>, Nutzer*innen.\n> > Zweite Zeile.\n>\n> Wieder draußen.\n",
+        encoding="utf-8",
+    )
+    assert krasse(empty_project, "build").exit_code == 0
+    source = empty_project / "ausgabe.txt"
+    source.write_bytes((empty_project / "outbox/051-zitate/email.txt").read_bytes())
+    sent = source.read_text("utf-8")
+    assert "> > Innen <Moment>, Nutzer*innen." in sent
+    issue.unlink()
+    result = krasse(empty_project, "import", str(source))
+    assert result.exit_code == 0, result.output
+    body = body_of(next((empty_project / "issues").glob("051-*.md")))
+    assert "> Draußen.\n>\n> > Innen \\<Moment\\>, Nutzer\\*innen. Zweite Zeile.\n>\n> Wieder draußen.\n" in body
+    from pipeline.markdown import parse
+
+    types = [t.type for t in parse(body).items[-1]]
+    assert types.count("blockquote_open") == 2

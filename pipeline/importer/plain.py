@@ -20,6 +20,7 @@ _MARKER = re.compile(f"(?<=[^\\s{_SUPER}])([{_SUPER}]+)|\\[(?:\\^|Anm\\.?\\s*)(\
 _NOTE_LINE = re.compile(rf"^\s*(?:\[(?:\^|Anm\.?\s*)?)?([{_SUPER}]+|\d{{1,3}})(?:[.):\]]|\s)\s*(?=\S)")
 _NOTES_HEADING = re.compile(r"^\s*(Anmerkungen|Fußnoten|Fussnoten|Endnoten|Notes|Footnotes|Quellen)\s*:?\s*$", re.I)
 _QUOTE_BLANK = re.compile(r"\s*>(?:\s*>)*\s*")
+_QUOTE_MARKS = re.compile(r"\s*(?:>(?:[ \t]+|$))+")  # `> > ` of a nested quote, as email.txt writes it
 _BULLET = re.compile(r"^\s*[•·▪‣◦*\-]\s+")
 _SURE_BULLET = re.compile(r"^\s*[•·▪‣◦]\s+")  # never the wrapped rest of a sentence, unlike `-` or `19.`
 _NUMBERED = re.compile(r"^\s*(\d{1,3})[.)]\s+")
@@ -230,6 +231,11 @@ def _escape_block(paragraph: str) -> str:
     return "\n".join(_escape(line.strip()) for line in paragraph.split("\n"))
 
 
+def _quoted(marks: str, text: str) -> str:
+    """A quote line at the depth its `>` marks give: `> > Innen` stays a quote in a quote."""
+    return " ".join(">" * marks.count(">")) + (" " + text if text else "")
+
+
 def _markdown(lines: list[str]) -> str:
     """Blocks of two or more blank lines → items; list lines → Markdown lists; the rest escaped."""
     out: list[str] = []
@@ -268,9 +274,10 @@ def _markdown(lines: list[str]) -> str:
         elif marker and (m := _NUMBERED.match(line)):
             kind, text = "list", f"{m.group(1)}. " + _escape(line[m.end() :].strip())
         elif _QUOTE_BLANK.fullmatch(line) and out and out[-1].startswith(">"):
-            kind, text = "text", ">"  # a quote's blank line (`>`, `> >`): the quote goes on
+            kind, text = "text", _quoted(line, "")  # a quote's blank line (`>`, `> >`): the quote goes on
         elif line.lstrip().startswith("> "):
-            kind, text = "text", "> " + _escape(line.lstrip()[2:].strip())
+            m = _QUOTE_MARKS.match(line)
+            kind, text = "text", _quoted(m.group(0), _escape(line[m.end() :].strip()))
         else:
             kind, text = "text", _escape(line.strip())
         if previous and kind != previous:
