@@ -316,3 +316,12 @@ def test_an_image_cut_off_after_its_page_was_built_is_not_copied_into_the_archiv
     result = krasse(empty_project, "archive")
     assert result.exit_code == 1 and "[img-broken] images/bild.jpeg" in result.output, result.output
     assert published.read_bytes() == good
+
+
+def test_image_over_pillows_pixel_limit_is_called_too_large_not_a_wrong_type(empty_project: Path) -> None:
+    """Pillow refuses to open more than 2 × MAX_IMAGE_PIXELS (~178 Mpx) as a decompression bomb: the
+    author has a real PNG and must be told to scale it down, not that it is not a PNG."""
+    write_issue(empty_project, Image.new("1", (2 * Image.MAX_IMAGE_PIXELS // 9_000 + 1, 9_000)))
+    found = rules(empty_project)
+    assert "img-type" not in found
+    assert found["img-size"]["line"] == 10 and "megapixels" in found["img-size"]["message"]

@@ -103,7 +103,8 @@ def sniff(path: Path) -> str | None:
         stat = path.stat()
     except OSError:
         return None
-    return _sniff(str(path), _stamp(stat))
+    kind = _sniff(str(path), _stamp(stat))
+    return kind if kind in FORMATS else None
 
 
 @cache
@@ -123,8 +124,13 @@ def _pillow():  # type: ignore[no-untyped-def]
 @lru_cache(maxsize=256)
 def _sniff(path: str, stamp: str) -> str | None:
     """Cached per file version (`_stamp`), like `_facts`: a build checks an image before it is
-    rendered and again before it is copied, and Pillow's open is most of that check."""
-    return _remembered("type", path, lambda: _read_type(path), lambda f: f, lambda f: f if f in FORMATS else None)
+    rendered and again before it is copied, and Pillow's open is most of that check.
+    TOO_MANY_PIXELS for an image Pillow refuses to open as a decompression bomb."""
+    known = {*FORMATS, TOO_MANY_PIXELS}  # a set: a damaged record (a list) raises, so it is worked out again
+    return _remembered("type", path, lambda: _read_type(path), lambda f: f, lambda f: f if f in known else None)
+
+
+TOO_MANY_PIXELS = "too many pixels"  # over 2 × Pillow's MAX_IMAGE_PIXELS (~178 Mpx): a real image, too large
 
 
 def _read_type(path: str) -> str | None:
@@ -134,6 +140,8 @@ def _read_type(path: str) -> str | None:
             warnings.simplefilter("ignore")  # DecompressionBombWarning: the header is all we read
             with Image.open(path, formats=list(FORMATS)) as image:
                 return image.format if image.format in FORMATS else None
+    except Image.DecompressionBombError:
+        return TOO_MANY_PIXELS
     except Exception:  # Pillow raises several kinds for "not an image"; any of them means no
         return None
 
@@ -224,7 +232,11 @@ def inspect(root: Path, source_dir: Path, rel: str, content: bool = True) -> Pro
             f"image {rel} is {size / 2**20:,.1f} MiB; the limit is {MAX_IMAGE_BYTES // 2**20} MiB "
             "(every reader downloads it)",
         )
-    if content and _sniff(str(real), _stamp(stat)) is None:
+    kind = _sniff(str(real), _stamp(stat)) if content else "unread"
+    if kind == TOO_MANY_PIXELS:
+        limit = 2 * _pillow().MAX_IMAGE_PIXELS // 1_000_000
+        return Problem("img-size", f"image {rel} has more than {limit} megapixels; scale it down")
+    if kind is None:
         return Problem("img-type", f"{rel} is not a PNG, JPEG, GIF or WebP image (SVG is not shown by most inboxes)")
     return None
 
@@ -323,7 +335,7 @@ def undecodable(images: Sequence[LocalImage], source_dir: Path, facts: Mapping[s
         if not image.safe or image.rel in facts or not path.is_file():
             continue
         stat = path.stat()
-        if stat.st_size > MAX_IMAGE_BYTES or _sniff(str(path), _stamp(stat)) is None:
+        if stat.st_size > MAX_IMAGE_BYTES or _sniff(str(path), _stamp(stat)) not in FORMATS:
             continue  # too big, or no image at all: `inspect` says so
         if _facts(str(path), _stamp(stat), stat.st_size) is None:
             found.append(image)
