@@ -703,3 +703,27 @@ def test_words_in_code_and_html_blocks_are_found_by_search(project: Path):
         "Einleitung vor dem Code. quelltextwort <Moment> 50 % eingerücktwort"
         " Aufklappwort Innenwort mit <Moment> Schluss."
     )
+
+
+def test_replacing_an_image_renders_its_page_again_with_the_new_size(empty_project: Path):
+    """The page key covered the issue's text only: an image swapped for one of another size kept the
+    old width and height on the archive page, and the copied image was drawn squashed."""
+    from PIL import Image
+
+    (empty_project / "issues/images").mkdir(exist_ok=True)
+    picture = empty_project / "issues/images/bild.png"
+    Image.new("RGB", (300, 200), (30, 80, 160)).save(picture)
+    (empty_project / "issues/001-bild.md").write_text(
+        "---\nnumber: 1\ntitle: Ein Bild\ndate: 2026-01-05\n---\n\nText.\n\n![Ein Bild](images/bild.png)\n",
+        encoding="utf-8",
+    )
+    assert krasse(empty_project, "archive").exit_code == 0
+    page = site_of(empty_project) / "1/index.html"
+    assert 'width="300" height="200"' in page.read_text("utf-8")
+    Image.new("RGB", (120, 240), (160, 80, 30)).save(picture)
+    os.utime(picture, ns=(picture.stat().st_atime_ns, picture.stat().st_mtime_ns + 5_000_000_000))
+    assert krasse(empty_project, "archive").exit_code == 0
+    assert 'width="120" height="240"' in page.read_text("utf-8")
+    before = snapshot(site_of(empty_project))
+    assert krasse(empty_project, "archive").exit_code == 0
+    assert changed(before, snapshot(site_of(empty_project))) == set()  # unchanged stays a no-op

@@ -123,7 +123,8 @@ def _build(config: Config, result: ArchiveResult, drafts: bool, progress: Progre
     window = {e.number for e in published[-config["archive.feed_entries"] :]}
     # Published issues only: a draft that is published counts from its issue date, not from the edit.
     plan.changes = last_changes([(e.name, e.source, e.date, e.stat[1]) for e in published], old.changes)
-    result.rendered, found = _issue_pages(plan, site, site_key, published, window, workers, progress)
+    pages = _issue_pages(plan, site, site_key, config.issues_dir, published, window, workers, progress)
+    result.rendered, found = pages
     result.findings += found
     for entry in entries:
         entry.date_de = entry.date_de or site.date_de(entry.date)
@@ -173,18 +174,20 @@ def _render_job(job: tuple) -> tuple[bytes, bytes, Summary, str] | list[Finding]
 
 
 def _issue_pages(
-    plan: Plan, site: Site, site_key: str, published: list[Entry], window: set[int], workers: Workers,
-    progress: Progress | None,
+    plan: Plan, site: Site, site_key: str, issues_dir: Path, published: list[Entry], window: set[int],
+    workers: Workers, progress: Progress | None,
 ) -> tuple[int, list[Finding]]:  # fmt: skip
-    """Render the pages whose inputs moved: their source, or the neighbours' numbers and titles."""
+    """Render the pages whose inputs moved: their source, the neighbours' numbers and titles, or the
+    size or time of an image they show (its width and height are on the page)."""
     findings: list[Finding] = []
-    jobs, owners = [], []
+    jobs, owners, keys = [], [], []
     for i, entry in enumerate(published):
         prev = Neighbour(published[i - 1].number, published[i - 1].title) if i else None
         later = published[i + 1] if i + 1 < len(published) else None
         next_ = Neighbour(later.number, later.title) if later else None
         # Neighbours as one string each: a JSON dict each made these keys a tenth of a no-op rebuild.
-        key = mf.digest(site_key, entry.source, prev and prev.key(), next_ and next_.key())
+        inputs = (site_key, entry.source, prev and prev.key(), next_ and next_.key())
+        key = mf.digest(*inputs, _image_stats(issues_dir, entry.summary))
         feed = entry.number in window
         stale = plan.wanted(f"{entry.number}/index.html", key) | plan.wanted(f"{entry.number}/text.js", key)
         unindexed = plan.postings.versions.get(entry.number) != entry.source  # its words are not cached
@@ -192,20 +195,38 @@ def _issue_pages(
             try:
                 jobs.append((entry.parsed(), site, prev, next_, feed))
                 owners.append(entry)
+                keys.append(inputs)
             except PipelineError as exc:
                 findings += exc.findings
         elif not feed:
             entry.summary.feed = ""  # out of the feed: no need to keep its HTML in the manifest
     # Four pages a trip, not sixteen: a last chunk of sixteen pages left one core idle for a third
     # of a second at the end of a full build.
-    for entry, page in zip(owners, workers.map(_render_job, jobs, progress, chunk=4), strict=True):
+    for entry, inputs, page in zip(owners, keys, workers.map(_render_job, jobs, progress, chunk=4), strict=True):
         if isinstance(page, list):
             findings += page
             continue
         html, text, entry.summary, entry.date_de = page
         plan.contents[f"{entry.number}/index.html"] = html
         plan.contents[f"{entry.number}/text.js"] = text
+        # Keyed by the images this render found (the summary before it may have had none).
+        key = mf.digest(*inputs, _image_stats(issues_dir, entry.summary))
+        plan.outputs[f"{entry.number}/index.html"] = plan.outputs[f"{entry.number}/text.js"] = key
     return len(jobs), findings
+
+
+def _image_stats(issues_dir: Path, summary: Summary | None) -> list[list[int]] | None:
+    """[size, mtime_ns] of each image a page shows (as `_images` keeps them), [] for a missing one."""
+    if summary is None:
+        return None
+    stats = []
+    for rel in summary.images:
+        try:
+            stat = (issues_dir / rel).stat()
+            stats.append([stat.st_size, stat.st_mtime_ns])
+        except OSError:
+            stats.append([])
+    return stats
 
 
 def _images(
