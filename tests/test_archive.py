@@ -727,3 +727,20 @@ def test_replacing_an_image_renders_its_page_again_with_the_new_size(empty_proje
     before = snapshot(site_of(empty_project))
     assert krasse(empty_project, "archive").exit_code == 0
     assert changed(before, snapshot(site_of(empty_project))) == set()  # unchanged stays a no-op
+
+
+def test_an_unbalanced_right_to_left_override_in_a_title_stays_inside_the_title(empty_project: Path):
+    """U+202E left open in a title reversed what followed it: the page title's " · Krasse Links No. 2"
+    and the neighbour links. The author's title is isolated (U+2068 … U+2069 in <title>, <bdi> in markup)."""
+    issues = empty_project / "issues"
+    for number, title in [(1, "Erste Ausgabe"), (2, "Zweite \u202eAusgabe")]:
+        (issues / f"00{number}-a.md").write_text(
+            f"---\nnumber: {number}\ntitle: {title}\ndate: 2026-01-0{number}\n---\n\nText.\n", encoding="utf-8"
+        )
+    assert krasse(empty_project, "archive").exit_code == 0
+    page = (site_of(empty_project) / "2/index.html").read_text("utf-8")
+    assert "<title>\u2068Zweite \u202eAusgabe\u2069 · Krasse Links No. 2</title>" in page
+    assert "No. 2: <bdi>Zweite \u202eAusgabe</bdi></a>" in (site_of(empty_project) / "1/index.html").read_text("utf-8")
+    assert "</span> <bdi>Zweite \u202eAusgabe</bdi></a>" in (site_of(empty_project) / "index.html").read_text("utf-8")
+    first = (site_of(empty_project) / "1/index.html").read_text("utf-8")
+    assert "<title>Erste Ausgabe · Krasse Links No. 1</title>" in first  # a title without controls is as it was

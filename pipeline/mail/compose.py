@@ -33,13 +33,30 @@ OUTBOX = Target("outbox", unsubscribe=UNSUBSCRIBE, tags=frozenset({NEUTRAL["firs
 
 @lru_cache(maxsize=8)
 def _environment(layouts: Path, mtimes: tuple) -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(layouts)),
         autoescape=jinja2.select_autoescape(["html", "mjml", "mjml.j2", "html.j2"], default=False),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         bytecode_cache=layout_bytecode(),
     )
+    env.filters |= {"isolate": isolate, "bdi": bdi}
+    return env
+
+
+# Bidi embeddings, overrides and isolates: one left open in an author's title turns the text after it
+# (" · Krasse Links No. 2", the next link) right to left.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def isolate(text: str) -> str:
+    """The author's text between U+2068 and U+2069 where it holds bidi controls (plain text: <title>)."""
+    return f"\u2068{text}\u2069" if BIDI_CONTROLS.search(text) else text
+
+
+def bdi(text: str) -> str | Markup:
+    """The author's text in <bdi> where it holds bidi controls (markup); other text stays as it was."""
+    return Markup("<bdi>%s</bdi>") % text if BIDI_CONTROLS.search(text) else text
 
 
 def environment(layouts: Path) -> jinja2.Environment:
