@@ -123,13 +123,13 @@ def _build(config: Config, result: ArchiveResult, drafts: bool, progress: Progre
     window = {e.number for e in published[-config["archive.feed_entries"] :]}
     # Published issues only: a draft that is published counts from its issue date, not from the edit.
     plan.changes = last_changes([(e.name, e.source, e.date, e.stat[1]) for e in published], old.changes)
-    pages = _issue_pages(plan, site, site_key, config.issues_dir, published, window, workers, progress)
-    result.rendered, found = pages
+    stats = _Stats(config.issues_dir)  # the pages' keys and the image list both need each image's stat
+    result.rendered, found = _issue_pages(plan, site, site_key, stats, published, window, workers, progress)
     result.findings += found
     for entry in entries:
         entry.date_de = entry.date_de or site.date_de(entry.date)
     rendered = {e.number for e in published if f"{e.number}/index.html" in plan.contents}
-    images, found = _images(config, published, old.images if old.site == site_key else {}, rendered)
+    images, found = _images(config, published, old.images if old.site == site_key else {}, rendered, stats)
     result.findings += found
     if has_errors(result.findings):
         return
@@ -174,7 +174,7 @@ def _render_job(job: tuple) -> tuple[bytes, bytes, Summary, str] | list[Finding]
 
 
 def _issue_pages(
-    plan: Plan, site: Site, site_key: str, issues_dir: Path, published: list[Entry], window: set[int],
+    plan: Plan, site: Site, site_key: str, stats: _Stats, published: list[Entry], window: set[int],
     workers: Workers, progress: Progress | None,
 ) -> tuple[int, list[Finding]]:  # fmt: skip
     """Render the pages whose inputs moved: their source, the neighbours' numbers and titles, or the
@@ -187,7 +187,7 @@ def _issue_pages(
         next_ = Neighbour(later.number, later.title) if later else None
         # Neighbours as one string each: a JSON dict each made these keys a tenth of a no-op rebuild.
         inputs = (site_key, entry.source, prev and prev.key(), next_ and next_.key())
-        key = mf.digest(*inputs, _image_stats(issues_dir, entry.summary))
+        key = mf.digest(*inputs, _image_stats(stats, entry.summary))
         feed = entry.number in window
         stale = plan.wanted(f"{entry.number}/index.html", key) | plan.wanted(f"{entry.number}/text.js", key)
         unindexed = plan.postings.versions.get(entry.number) != entry.source  # its words are not cached
@@ -210,27 +210,35 @@ def _issue_pages(
         plan.contents[f"{entry.number}/index.html"] = html
         plan.contents[f"{entry.number}/text.js"] = text
         # Keyed by the images this render found (the summary before it may have had none).
-        key = mf.digest(*inputs, _image_stats(issues_dir, entry.summary))
+        key = mf.digest(*inputs, _image_stats(stats, entry.summary))
         plan.outputs[f"{entry.number}/index.html"] = plan.outputs[f"{entry.number}/text.js"] = key
     return len(jobs), findings
 
 
-def _image_stats(issues_dir: Path, summary: Summary | None) -> list[list[int]] | None:
-    """[size, mtime_ns] of each image a page shows (as `_images` keeps them), [] for a missing one."""
-    if summary is None:
-        return None
-    stats = []
-    for rel in summary.images:
+class _Stats(dict):
+    """rel → [size, mtime_ns] of an image in issues/ ([] for a missing one), each read once per build."""
+
+    def __init__(self, issues_dir: Path) -> None:
+        super().__init__()
+        self.issues_dir = issues_dir
+
+    def __missing__(self, rel: str) -> list[int]:
         try:
-            stat = (issues_dir / rel).stat()
-            stats.append([stat.st_size, stat.st_mtime_ns])
+            stat = (self.issues_dir / rel).stat()
+            seen = [stat.st_size, stat.st_mtime_ns]
         except OSError:
-            stats.append([])
-    return stats
+            seen = []
+        self[rel] = seen
+        return seen
+
+
+def _image_stats(stats: _Stats, summary: Summary | None) -> list[list[int]] | None:
+    """[size, mtime_ns] of each image a page shows (as `_images` keeps them), [] for a missing one."""
+    return None if summary is None else [stats[rel] for rel in summary.images]
 
 
 def _images(
-    config: Config, published: list[Entry], known: dict[str, list[int]], rendered: set[int]
+    config: Config, published: list[Entry], known: dict[str, list[int]], rendered: set[int], stats: _Stats
 ) -> tuple[dict[str, list[int]], list[Finding]]:
     """Images the published issues use: rel → [size, mtime_ns]; missing ones are warned about,
     refused ones (outside the project, not a raster image, too big, cut off) are errors.
@@ -249,11 +257,7 @@ def _images(
             if first in RESERVED or first.isdigit():
                 findings.append(Finding(name, 0, "archive-image", f"image path {rel} would overwrite archive pages"))
                 continue
-            try:
-                stat = (config.issues_dir / rel).stat()
-                seen = [stat.st_size, stat.st_mtime_ns]
-            except OSError:
-                seen = []
+            seen = stats[rel]
             changed = known.get(rel) != seen
             problem = inspect(config.root, config.issues_dir, rel, content=changed)
             if problem is None and changed and entry.number not in rendered:
