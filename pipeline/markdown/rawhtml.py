@@ -156,6 +156,9 @@ def dropped_hrefs(hrefs: Iterable[str]) -> set[str]:
     return {href for n, href in enumerate(odd) if n not in kept}
 
 
+_HREF = re.compile("href", re.I)
+
+
 class _Hrefs(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -171,6 +174,8 @@ def raw_hrefs(html: str) -> list[tuple[int, str]]:
     """(0-based line within `html`, address) of each `<a href>` the author typed as HTML, entities
     decoded as a browser reads them. `javascript:` and the like are left out: like in Markdown, a link
     markdown-it refuses is meant to lose its address, not an error."""
+    if not _HREF.search(html):  # `<br>`, `<sup>`, `</b>`: most raw HTML has no link to read
+        return []
     parser = _Hrefs()
     parser.feed(html)
     parser.close()
